@@ -1,0 +1,17 @@
+"""fastnn: the tutorial neural network's training steps as compiled Numba kernels.
+
+>>> import fastnn
+>>> X, Y = fastnn.datasets.planar_flower()
+>>> params, costs = fastnn.train(X, Y, [2, 4, 1], num_iterations=1000, learning_rate=1.2, seed=0)
+>>> accuracy = (fastnn.predict(params, X) == Y).mean()
+"""
+from . import datasets, reference
+from .network import (backward_propagation, compute_cost, forward_propagation,
+                      initialize_parameters, predict, train, update_parameters)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "backward_propagation", "compute_cost", "datasets", "forward_propagation",
+    "initialize_parameters", "predict", "reference", "train", "update_parameters",
+]

@@ -1,0 +1,128 @@
+"""Activation functions and their derivatives, compiled.
+
+Activations are selected inside compiled code by an integer code (see
+:data:`CODES`); the Python wrappers at the bottom take the names, like their
+twins in :mod:`fastnn.reference`.  Derivatives take the activation's OUTPUT.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._arrays import as_kernel_array
+from ._jit import loop_jit, math_jit
+from .fastmath import fast_exp, fast_sigmoid, fast_tanh
+
+IDENTITY, SIGMOID, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
+CODES = {"identity": IDENTITY, "sigmoid": SIGMOID, "logistic": SIGMOID, "tanh": TANH,
+         "relu": RELU, "softmax": SOFTMAX}
+
+
+@math_jit
+def _relu(z):
+    return z if z > 0 else z * 0  # z * 0 keeps NaN and the dtype
+
+
+@loop_jit
+def apply_activation(Z, code):
+    """Replace ``Z`` ``(n, m)`` by ``g(Z)`` in place; softmax works over axis 0."""
+    n, m = Z.shape
+    if code == SIGMOID:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = fast_sigmoid(Z[i, j])
+    elif code == TANH:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = fast_tanh(Z[i, j])
+    elif code == RELU:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = _relu(Z[i, j])
+    elif code == SOFTMAX:
+        for j in range(m):
+            top = Z[0, j]
+            for i in range(1, n):
+                top = max(top, Z[i, j])
+            total = Z[0, j] * 0
+            for i in range(n):
+                Z[i, j] = fast_exp(Z[i, j] - top)
+                total += Z[i, j]
+            for i in range(n):
+                Z[i, j] /= total
+
+
+@loop_jit
+def multiply_by_derivative(dA, A, code):
+    """``dA *= g'(A)`` in place, ``g'`` written in terms of the output ``A`` ``(n, m)``."""
+    n, m = A.shape
+    if code == SIGMOID:
+        for i in range(n):
+            for j in range(m):
+                dA[i, j] *= A[i, j] * (1 - A[i, j])
+    elif code == TANH:
+        for i in range(n):
+            for j in range(m):
+                dA[i, j] *= 1 - A[i, j] * A[i, j]
+    elif code == RELU:
+        for i in range(n):
+            for j in range(m):
+                dA[i, j] = dA[i, j] if A[i, j] > 0 else dA[i, j] * 0
+
+
+# ------------------------------------------------------------- Python-level twins
+def _activate(Z, code):
+    out = as_kernel_array(Z, copy=True)
+    apply_activation(out, code)
+    return out
+
+
+def _derivative(A, code):
+    A = as_kernel_array(A)
+    out = np.ones_like(A)
+    multiply_by_derivative(out, A, code)
+    return out
+
+
+def identity(Z):
+    """``A = Z`` as a new array."""
+    return _activate(Z, IDENTITY)
+
+
+def sigmoid(Z):
+    """Logistic function, stable for large ``|Z|``."""
+    return _activate(Z, SIGMOID)
+
+
+def tanh(Z):
+    """Hyperbolic tangent."""
+    return _activate(Z, TANH)
+
+
+def relu(Z):
+    """``max(Z, 0)``."""
+    return _activate(Z, RELU)
+
+
+def softmax(Z):
+    """Softmax over axis 0 (columns are samples)."""
+    return _activate(Z, SOFTMAX)
+
+
+def identity_derivative(A):
+    """Ones shaped like ``A``."""
+    return _derivative(A, IDENTITY)
+
+
+def sigmoid_derivative(A):
+    """``A * (1 - A)`` for the sigmoid's output ``A``."""
+    return _derivative(A, SIGMOID)
+
+
+def tanh_derivative(A):
+    """``1 - A**2`` for tanh's output ``A``."""
+    return _derivative(A, TANH)
+
+
+def relu_derivative(A):
+    """1 where relu's output ``A > 0``, else 0."""
+    return _derivative(A, RELU)

@@ -1,0 +1,130 @@
+"""Costs and the backward pass, compiled: the output delta, one layer's step and
+the whole 2-layer net in one call."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._arrays import as_kernel_array
+from ._jit import loop_jit
+from .activations import CODES, IDENTITY, SOFTMAX, multiply_by_derivative
+from .dense import matmul_nt, matmul_tn
+from .fastmath import fast_log
+
+LOG_LOSS, SQUARED_ERROR = 0, 1
+LOSSES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR}
+
+
+@loop_jit
+def cost_kernel(AL, Y, loss, out_code):
+    """Average cost over the ``m`` columns of ``AL`` and ``Y`` ``(n_y, m)``; see
+    :func:`fastnn.reference.compute_cost`."""
+    n, m = AL.shape
+    total = 0.0
+    if loss == SQUARED_ERROR:
+        for i in range(n):
+            for j in range(m):
+                d = AL[i, j] - Y[i, j]
+                total += d * d
+        return total / (2 * m)
+    eps = np.finfo(AL.dtype).eps
+    one = AL.dtype.type(1)
+    for i in range(n):
+        for j in range(m):
+            a = min(max(AL[i, j], eps), one - eps)
+            total += Y[i, j] * fast_log(a)
+            if out_code != SOFTMAX:
+                total += (one - Y[i, j]) * fast_log(one - a)
+    return -total / m
+
+
+@loop_jit
+def output_delta_kernel(AL, Y, out_code, loss, out):
+    """``out = dZ_L``: ``AL - Y``, times ``g'(AL)`` for squared error after a
+    sigmoid or tanh output."""
+    n, m = AL.shape
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = AL[i, j] - Y[i, j]
+    if loss == SQUARED_ERROR and out_code != IDENTITY:
+        multiply_by_derivative(out, AL, out_code)
+
+
+@loop_jit
+def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev):
+    """``dW = dZ @ A_prev.T / m``, ``db = sum(dZ, axis=1) / m``, ``dA_prev = W.T @ dZ``
+    (skipped when ``dA_prev`` is empty).  dZ ``(n, m)``, A_prev ``(n_prev, m)``,
+    W ``(n, n_prev)``, dW ``(n, n_prev)``, db ``(n, 1)``, dA_prev ``(n_prev, m)``."""
+    n, m = dZ.shape
+    inv_m = dZ.dtype.type(1) / m
+    matmul_nt(dZ, A_prev, dW)
+    for i in range(n):
+        s = dZ[i, 0] * 0
+        for j in range(m):
+            s += dZ[i, j]
+        db[i, 0] = s * inv_m
+        for p in range(dW.shape[1]):
+            dW[i, p] *= inv_m
+    if dA_prev.size != 0:
+        matmul_tn(W, dZ, dA_prev)
+
+
+@loop_jit
+def layer_backward_kernel(dA, A, A_prev, W, code, dW, db, dA_prev):
+    """``dA`` becomes ``dZ = dA * g'(A)`` in place, then :func:`linear_backward`."""
+    multiply_by_derivative(dA, A, code)
+    linear_backward_kernel(dA, A_prev, W, dW, db, dA_prev)
+
+
+@loop_jit
+def two_layer_backward_kernel(X, Y, W1, W2, A1, A2, code, out_code, loss,
+                              dZ1, dZ2, dW1, db1, dW2, db2):
+    """Backward pass of a 2-layer net into the given buffers; dZ1 ``(n_h, m)`` and
+    dZ2 ``(n_y, m)`` are work space."""
+    output_delta_kernel(A2, Y, out_code, loss, dZ2)
+    linear_backward_kernel(dZ2, A1, W2, dW2, db2, dZ1)
+    multiply_by_derivative(dZ1, A1, code)
+    linear_backward_kernel(dZ1, X, W1, dW1, db1, dZ1[:0])
+
+
+# ------------------------------------------------------------- Python-level twins
+def compute_cost(AL, Y, loss="log_loss", output_activation="sigmoid"):
+    """Average cost (float); see :func:`fastnn.reference.compute_cost`."""
+    AL = as_kernel_array(AL)
+    Y = as_kernel_array(Y.astype(AL.dtype, copy=False))
+    return float(cost_kernel(AL, Y, LOSSES[loss], CODES[output_activation]))
+
+
+def output_delta(AL, Y, output_activation, loss, out=None):
+    """``dZ_L`` ``(n_y, m)`` into ``out`` (allocated when None)."""
+    AL = as_kernel_array(AL)
+    Y = as_kernel_array(Y.astype(AL.dtype, copy=False))
+    if out is None:
+        out = np.empty_like(AL)
+    output_delta_kernel(AL, Y, CODES[output_activation], LOSSES[loss], out)
+    return out
+
+
+def linear_backward(dZ, A_prev, W, dW, db, dA_prev):
+    """Gradients of one linear layer into ``dW``, ``db``, ``dA_prev`` (C-contiguous)."""
+    linear_backward_kernel(as_kernel_array(dZ), as_kernel_array(A_prev), as_kernel_array(W),
+                           dW, db, dA_prev)
+
+
+def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
+    """One hidden layer's backward step; ``dA`` becomes ``dZ`` in place."""
+    layer_backward_kernel(dA, as_kernel_array(A), as_kernel_array(A_prev),
+                          as_kernel_array(W), CODES[activation], dW, db, dA_prev)
+
+
+def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss):
+    """Backward pass of a 2-layer net -> ``(dW1, db1, dW2, db2)``."""
+    X, W1, W2, A1, A2 = map(as_kernel_array, (X, W1, W2, A1, A2))
+    Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    dtype = X.dtype
+    dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
+    db1 = np.empty((W1.shape[0], 1), dtype)
+    db2 = np.empty((W2.shape[0], 1), dtype)
+    two_layer_backward_kernel(X, Y, W1, W2, A1, A2, CODES[activation],
+                              CODES[output_activation], LOSSES[loss],
+                              np.empty_like(A1), np.empty_like(A2), dW1, db1, dW2, db2)
+    return dW1, db1, dW2, db2

@@ -1,0 +1,222 @@
+"""The tutorial-style functions, on either backend.
+
+Same names and arguments as the texts' steps, for any number of layers: columns
+are samples, ``X`` is ``(n_x, m)``, ``Y`` is ``(n_y, m)``, ``params`` is a dict
+``{"W1": (n_1, n_0), "b1": (n_1, 1), ..., "WL", "bL"}``.  ``backend="numba"``
+(default) runs the compiled kernels, ``backend="numpy"`` the reference.
+
+Computations run in X's dtype when it is float32 or float64 (float64 for any
+other real dtype); parameters are cast to it.  Inputs are never modified.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validation as v
+from . import reference
+
+
+def _backend(name: str):
+    """The module implementing the kernels for ``name``."""
+    if v.check_choice("backend", name, v.BACKENDS) == "numpy":
+        return reference
+    from . import kernels
+    return kernels
+
+
+def _pack(layers, dtype) -> np.ndarray:
+    """One flat vector ``W1 (row-major), b1, W2, b2, ...`` (a new array)."""
+    return np.concatenate([a.ravel() for W, b in layers for a in (W, b)]).astype(dtype)
+
+
+def _unpack(theta: np.ndarray, layer_dims, prefix: str = "") -> dict:
+    """Dict of independent arrays ``{prefix+"W1": ..., prefix+"b1": ...}`` from ``theta``."""
+    out = {}
+    for l, (W, b) in enumerate(reference.unpack(theta, layer_dims), start=1):
+        out[f"{prefix}W{l}"], out[f"{prefix}b{l}"] = W.copy(), b.copy()
+    return out
+
+
+def _dims(layers) -> list[int]:
+    return [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers]
+
+
+def initialize_parameters(layer_dims, *, seed=None, scale=0.01, dtype=np.float64) -> dict:
+    """Random weights ``randn * scale`` and zero biases for ``layer_dims = [n_x, ..., n_y]``.
+
+    Returns ``{"W1": (n_1, n_0), "b1": (n_1, 1), ..., "WL", "bL"}`` of ``dtype``.
+    """
+    dims = v.check_layer_dims(layer_dims)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64; got {dtype}")
+    if not (np.isfinite(scale) and scale >= 0):
+        raise ValueError(f"scale must be finite and >= 0; got {scale!r}")
+    rng = np.random.default_rng(seed)
+    params = {}
+    for l in range(1, len(dims)):
+        params[f"W{l}"] = (rng.standard_normal((dims[l], dims[l - 1])) * scale).astype(dtype)
+        params[f"b{l}"] = np.zeros((dims[l], 1), dtype)
+    return params
+
+
+def _forward(X, layers, activation, output_activation, backend):
+    A, cache = X, {}
+    for l, (W, b) in enumerate(layers, start=1):
+        act = output_activation if l == len(layers) else activation
+        A = backend.linear_activation_forward(W, A, b, act)
+        cache[f"A{l}"] = A
+    return A, cache
+
+
+def _checked_forward_inputs(X, params, activation, output_activation):
+    X = v.check_array("X", X)
+    layers = v.check_params(params, X.dtype)
+    v.check_inputs_match(X, layers)
+    activation = v.check_choice("activation", activation, v.HIDDEN_ACTIVATIONS)
+    output_activation = v.check_choice("output_activation", output_activation,
+                                       v.OUTPUT_ACTIVATIONS)
+    return X, layers, activation, output_activation
+
+
+def forward_propagation(X, params, *, activation="tanh", output_activation="sigmoid",
+                        backend="numba"):
+    """Forward pass -> ``(AL, cache)``; ``AL`` is ``(n_y, m)`` and ``cache`` holds every
+    layer's output ``{"A1": (n_1, m), ..., "AL"}`` for :func:`backward_propagation`."""
+    X, layers, activation, output_activation = _checked_forward_inputs(
+        X, params, activation, output_activation)
+    return _forward(X, layers, activation, output_activation, _backend(backend))
+
+
+def compute_cost(AL, Y, *, loss="log_loss", output_activation="sigmoid") -> float:
+    """Average cost of predictions ``AL`` ``(n_y, m)`` against targets ``Y`` ``(n_y, m)``.
+
+    ``log_loss``: binary cross-entropy after a sigmoid output, categorical after a
+    softmax output; ``squared_error``: ``sum((AL - Y)**2) / (2m)``.
+    """
+    _, output_activation, loss = v.check_network("tanh", output_activation, loss)
+    AL = v.check_array("AL", AL)
+    Y = v.check_targets(Y, AL.shape[1], AL.shape[0], output_activation, AL.dtype)
+    return reference.compute_cost(AL, Y, loss, output_activation)
+
+
+def backward_propagation(params, cache, X, Y, *, activation="tanh",
+                         output_activation="sigmoid", loss="log_loss", backend="numba") -> dict:
+    """Gradients ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ..., "dWL", "dbL"}`` of the cost
+    ``dW_l = dZ_l A_{l-1}^T / m``, ``db_l = sum(dZ_l) / m``, from the ``cache`` of
+    :func:`forward_propagation`."""
+    activation, output_activation, loss = v.check_network(activation, output_activation, loss)
+    X = v.check_array("X", X)
+    layers = v.check_params(params, X.dtype)
+    v.check_inputs_match(X, layers)
+    dims = _dims(layers)
+    Y = v.check_targets(Y, X.shape[1], dims[-1], output_activation, X.dtype)
+    if not isinstance(cache, dict):
+        raise TypeError(f"cache must be the dict from forward_propagation; got {type(cache).__name__}")
+    A = [X]
+    for l in range(1, len(layers) + 1):
+        if f"A{l}" not in cache:
+            raise ValueError(f"cache lacks 'A{l}'; pass the cache from forward_propagation")
+        A.append(v.check_array(f"cache['A{l}']", cache[f"A{l}"], dtype=X.dtype))
+        if A[l].shape != (dims[l], X.shape[1]):
+            raise ValueError(f"cache['A{l}'] must have shape {(dims[l], X.shape[1])}; "
+                             f"got {A[l].shape}")
+    kernels = _backend(backend)
+    L = len(layers)
+    if L == 2:
+        dW1, db1, dW2, db2 = kernels.two_layer_backward(
+            X, Y, layers[0][0], layers[1][0], A[1], A[2], activation, output_activation, loss)
+        return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+    grads = {}
+    dZ = kernels.output_delta(A[L], Y, output_activation, loss)
+    for l in range(L, 0, -1):
+        W = layers[l - 1][0]
+        dW, db = np.empty_like(W), np.empty((dims[l], 1), X.dtype)
+        dA_prev = np.empty((dims[l - 1] if l > 1 else 0, X.shape[1]), X.dtype)
+        if l == L:
+            kernels.linear_backward(dZ, A[l - 1], W, dW, db, dA_prev)
+        else:
+            kernels.linear_activation_backward(dZ, A[l], A[l - 1], W, activation, dW, db,
+                                               dA_prev)
+        grads[f"dW{l}"], grads[f"db{l}"] = dW, db
+        dZ = dA_prev  # dA of the layer below; made dZ in place by the next step
+    return dict(sorted(grads.items(), key=lambda kv: (int(kv[0][2:]), kv[0][1])))
+
+
+def update_parameters(params, grads, learning_rate, *, backend="numba") -> dict:
+    """One gradient-descent step: a new dict with ``W_l - learning_rate * dW_l`` etc."""
+    learning_rate = v.check_learning_rate(learning_rate)
+    layers = v.check_params(params)
+    dtype = layers[0][0].dtype
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict of dW1, db1, ...; got {type(grads).__name__}")
+    try:
+        grad_layers = v.check_params({k[1:]: g for k, g in grads.items()
+                                      if isinstance(k, str) and k.startswith("d")}, dtype)
+    except ValueError as exc:
+        raise ValueError(f"grads do not match params: {exc}".replace("params[", "grads[d")) from None
+    if len(grads) != 2 * len(layers) or _dims(grad_layers) != _dims(layers):
+        raise ValueError(f"grads must have keys dW1, db1, ... shaped like params; got "
+                         f"{ {k: np.shape(g) for k, g in grads.items()} }")
+    theta, grad = _pack(layers, dtype), _pack(grad_layers, dtype)
+    _backend(backend).sgd_update(theta, grad, learning_rate)
+    return _unpack(theta, _dims(layers))
+
+
+def predict(params, X, *, activation="tanh", output_activation="sigmoid", backend="numba"):
+    """Predictions for the columns of ``X``: 0/1 labels ``(n_y, m)`` after a sigmoid
+    output (threshold 0.5), class indices ``(m,)`` after softmax, values after identity."""
+    X, layers, activation, output_activation = _checked_forward_inputs(
+        X, params, activation, output_activation)
+    AL, _ = _forward(X, layers, activation, output_activation, _backend(backend))
+    if output_activation == "sigmoid":
+        return (AL > 0.5).astype(np.int64)
+    if output_activation == "softmax":
+        return AL.argmax(axis=0)
+    return AL
+
+
+def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
+          output_activation="sigmoid", loss="log_loss", seed=None, params=None,
+          print_cost_every=0, backend="numba"):
+    """Full-batch gradient descent -> ``(params, costs)``.
+
+    X ``(n_x, m)``, Y ``(n_y, m)``, ``layer_dims = [n_x, n_1, ..., n_y]``.  Starts
+    from a copy of ``params`` if given, else from
+    ``initialize_parameters(layer_dims, seed=seed, dtype=X.dtype)``.  ``costs``
+    ``(num_iterations,)`` holds each iteration's cost before its update.  With
+    ``print_cost_every=k > 0`` the cost of iterations 0, k, 2k, ... is printed.
+    With the numba backend the loop runs compiled, in one call per ``k`` iterations.
+    """
+    activation, output_activation, loss = v.check_network(activation, output_activation, loss)
+    num_iterations = v.check_count("num_iterations", num_iterations)
+    print_cost_every = v.check_count("print_cost_every", print_cost_every)
+    learning_rate = v.check_learning_rate(learning_rate)
+    X = v.check_array("X", X)
+    dims = v.check_layer_dims(layer_dims)
+    if dims[0] != X.shape[0]:
+        raise ValueError(f"layer_dims[0] = {dims[0]} must equal the number of rows of X "
+                         f"(features); X has shape {X.shape}")
+    Y = v.check_targets(Y, X.shape[1], dims[-1], output_activation, X.dtype)
+    if params is None:
+        params = initialize_parameters(dims, seed=seed, dtype=X.dtype)
+    layers = v.check_params(params, X.dtype)
+    if _dims(layers) != dims:
+        raise ValueError(f"params have layer sizes {_dims(layers)}; layer_dims is {dims}")
+    kernels = _backend(backend)
+
+    theta = _pack(layers, X.dtype)
+    costs = np.empty(num_iterations, X.dtype)
+    chunk = print_cost_every or max(num_iterations, 1)
+    for start in range(0, num_iterations, chunk):
+        stop = min(start + chunk, num_iterations)
+        costs[start:stop] = kernels.train_loop(X, Y, theta, dims, stop - start, learning_rate,
+                                               activation, output_activation, loss)
+        bad = np.flatnonzero(~np.isfinite(costs[start:stop]))
+        if bad.size or not np.isfinite(theta).all():
+            at = start + bad[0] if bad.size else stop - 1
+            raise FloatingPointError(f"training diverged: non-finite cost or parameters at "
+                                     f"iteration {at}; try a smaller learning_rate")
+        if print_cost_every:
+            print(f"Cost after iteration {start}: {costs[start]:.6f}")
+    return _unpack(theta, dims), costs

@@ -1,0 +1,239 @@
+"""Every Numba kernel against its NumPy twin: shapes, dtypes, layouts, activations, losses."""
+import inspect
+
+import numpy as np
+import pytest
+
+from fastnn import kernels, reference
+from conftest import DTYPES, LAYOUTS, assert_close, in_layout, read_only
+
+# (rows, columns): one sample, one feature, odd sizes, sizes on both sides of the
+# small-product/BLAS switch, and a large one.
+SHAPES = [(1, 1), (1, 9), (7, 1), (5, 33), (13, 301), (64, 2000)]
+ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "softmax"]
+DERIVATIVES = ["identity", "sigmoid", "tanh", "relu"]
+# (output_activation, loss) pairs a network may end with
+OUTPUTS = [("sigmoid", "log_loss"), ("softmax", "log_loss"), ("sigmoid", "squared_error"),
+           ("identity", "squared_error")]
+
+
+def targets(rng, output_activation, shape, dtype):
+    n, m = shape
+    if output_activation == "softmax":
+        return np.eye(n, dtype=dtype)[:, rng.integers(0, n, m)]
+    if output_activation == "sigmoid":
+        return rng.integers(0, 2, shape).astype(dtype)
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def outputs(rng, output_activation, shape, dtype):
+    """Plausible network outputs for ``output_activation``."""
+    Z = rng.standard_normal(shape).astype(dtype)
+    return getattr(reference, output_activation)(Z)
+
+
+def test_every_kernel_has_a_twin_with_the_same_arguments():
+    for name in reference.KERNEL_NAMES:
+        ref, fast = getattr(reference, name), getattr(kernels, name)
+        assert inspect.signature(ref) == inspect.signature(fast), name
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_activation(rng, name, dtype, shape, layout):
+    Z = in_layout((3 * rng.standard_normal(shape)).astype(dtype), layout)
+    (Z,) = read_only(Z)
+    assert_close(getattr(kernels, name)(Z), getattr(reference, name)(Z))
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_activation_extreme_inputs(name, dtype):
+    Z = np.array([[-1000.0, -100.0, -20.0, -1e-30, -0.0, 0.0, 1e-30, 20.0, 100.0, 1000.0]],
+                 dtype)
+    Z = np.vstack([Z, -Z[:, ::-1]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        expected = getattr(reference, name)(Z)
+    got = getattr(kernels, name)(Z)
+    assert np.isfinite(got).all()
+    assert_close(got, expected)
+
+
+@pytest.mark.parametrize("name", DERIVATIVES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_derivative(rng, name, dtype, shape, layout):
+    A = getattr(reference, name)(rng.standard_normal(shape).astype(dtype))
+    A = in_layout(A, layout)
+    name = f"{name}_derivative"
+    assert_close(getattr(kernels, name)(A), getattr(reference, name)(A))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, n_prev, m", [(1, 1, 1), (4, 2, 400), (1, 4, 7), (3, 4096, 35),
+                                          (9, 17, 1), (128, 64, 301)])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_linear_forward(rng, dtype, n, n_prev, m, layout):
+    W = in_layout(rng.standard_normal((n, n_prev)).astype(dtype), layout)
+    A_prev = in_layout(rng.standard_normal((n_prev, m)).astype(dtype), layout)
+    b = rng.standard_normal((n, 1)).astype(dtype)
+    read_only(W, A_prev, b)
+    assert_close(kernels.linear_forward(W, A_prev, b), reference.linear_forward(W, A_prev, b))
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, n_prev, m", [(1, 3, 1), (4, 2, 400), (10, 33, 17)])
+def test_linear_activation_forward_into_out(rng, activation, dtype, n, n_prev, m):
+    W = rng.standard_normal((n, n_prev)).astype(dtype)
+    A_prev = rng.standard_normal((n_prev, m)).astype(dtype)
+    b = rng.standard_normal((n, 1)).astype(dtype)
+    out = np.full((n, m), np.nan, dtype)
+    got = kernels.linear_activation_forward(W, A_prev, b, activation, out=out)
+    assert got is out
+    assert_close(out, reference.linear_activation_forward(W, A_prev, b, activation))
+
+
+@pytest.mark.parametrize("output_activation, loss", OUTPUTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 400), (3, 1), (10, 257)])
+def test_compute_cost(rng, output_activation, loss, dtype, shape):
+    if output_activation == "softmax" and shape[0] == 1:
+        pytest.skip("softmax needs at least two outputs")
+    AL = outputs(rng, output_activation, shape, dtype)
+    Y = targets(rng, output_activation, shape, dtype)
+    expected = reference.compute_cost(AL, Y, loss, output_activation)
+    got = kernels.compute_cost(AL, Y, loss, output_activation)
+    assert isinstance(got, float)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    assert got == pytest.approx(expected, rel=rtol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_compute_cost_saturated_outputs_stay_finite(dtype):
+    AL = np.array([[0.0, 1.0, 0.0, 1.0]], dtype)
+    Y = np.array([[0.0, 1.0, 1.0, 0.0]], dtype)
+    expected = reference.compute_cost(AL, Y)
+    got = kernels.compute_cost(AL, Y)
+    assert np.isfinite(expected) and got == pytest.approx(expected, rel=1e-6)
+    # a wrong prediction made with certainty costs -log(eps) per sample
+    assert expected == pytest.approx(-2 * np.log(np.finfo(dtype).eps) / 4, rel=1e-6)
+
+
+@pytest.mark.parametrize("output_activation, loss", OUTPUTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_output_delta(rng, output_activation, loss, dtype, layout):
+    shape = (3, 41)
+    AL = in_layout(outputs(rng, output_activation, shape, dtype), layout)
+    Y = in_layout(targets(rng, output_activation, shape, dtype), layout)
+    read_only(AL, Y)
+    assert_close(kernels.output_delta(AL, Y, output_activation, loss),
+                 reference.output_delta(AL, Y, output_activation, loss))
+
+
+def _backward_buffers(n, n_prev, m, dtype, first_layer):
+    return (np.full((n, n_prev), np.nan, dtype), np.full((n, 1), np.nan, dtype),
+            np.full((0 if first_layer else n_prev, m), np.nan, dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, n_prev, m", [(1, 1, 1), (1, 4, 400), (4, 2, 400), (7, 3, 1),
+                                          (3, 4096, 35), (128, 64, 301)])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("first_layer", [False, True])
+def test_linear_backward(rng, dtype, n, n_prev, m, layout, first_layer):
+    dZ = in_layout(rng.standard_normal((n, m)).astype(dtype), layout)
+    A_prev = in_layout(rng.standard_normal((n_prev, m)).astype(dtype), layout)
+    W = in_layout(rng.standard_normal((n, n_prev)).astype(dtype), layout)
+    read_only(dZ, A_prev, W)
+    fast = _backward_buffers(n, n_prev, m, dtype, first_layer)
+    ref = _backward_buffers(n, n_prev, m, dtype, first_layer)
+    kernels.linear_backward(dZ, A_prev, W, *fast)
+    reference.linear_backward(dZ, A_prev, W, *ref)
+    for got, expected in zip(fast, ref):
+        assert_close(got, expected)
+
+
+@pytest.mark.parametrize("activation", DERIVATIVES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, n_prev, m", [(1, 1, 1), (4, 2, 400), (33, 20, 50)])
+def test_linear_activation_backward(rng, activation, dtype, n, n_prev, m):
+    A = getattr(reference, activation)(rng.standard_normal((n, m)).astype(dtype))
+    A_prev = rng.standard_normal((n_prev, m)).astype(dtype)
+    W = rng.standard_normal((n, n_prev)).astype(dtype)
+    dA = rng.standard_normal((n, m)).astype(dtype)
+    dA_fast, dA_ref = dA.copy(), dA.copy()
+    fast = _backward_buffers(n, n_prev, m, dtype, False)
+    ref = _backward_buffers(n, n_prev, m, dtype, False)
+    kernels.linear_activation_backward(dA_fast, A, A_prev, W, activation, *fast)
+    reference.linear_activation_backward(dA_ref, A, A_prev, W, activation, *ref)
+    assert_close(dA_fast, dA_ref)  # dZ, written in place
+    assert_close(dA_ref, dA * reference.DERIVATIVES[activation](A))
+    for got, expected in zip(fast, ref):
+        assert_close(got, expected)
+
+
+@pytest.mark.parametrize("activation", DERIVATIVES)
+@pytest.mark.parametrize("output_activation, loss", OUTPUTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_x, n_h, n_y, m", [(2, 4, 1, 400), (1, 1, 1, 1), (4096, 3, 1, 35),
+                                              (5, 17, 3, 9)])
+def test_two_layer_backward(rng, activation, output_activation, loss, dtype, n_x, n_h, n_y, m):
+    if output_activation == "softmax" and n_y == 1:
+        pytest.skip("softmax needs at least two outputs")
+    X = rng.random((n_x, m)).astype(dtype)
+    Y = targets(rng, output_activation, (n_y, m), dtype)
+    W1 = rng.standard_normal((n_h, n_x)).astype(dtype)
+    W2 = rng.standard_normal((n_y, n_h)).astype(dtype)
+    A1 = getattr(reference, activation)(W1 @ X)
+    A2 = getattr(reference, output_activation)(W2 @ A1)
+    read_only(X, Y, W1, W2, A1, A2)
+    args = (X, Y, W1, W2, A1, A2, activation, output_activation, loss)
+    for got, expected in zip(kernels.two_layer_backward(*args),
+                             reference.two_layer_backward(*args)):
+        assert_close(got, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", [1, 7, 1001])
+def test_sgd_update(rng, dtype, size):
+    theta = rng.standard_normal(size).astype(dtype)
+    grad = rng.standard_normal(size).astype(dtype)
+    fast, ref = theta.copy(), theta.copy()
+    kernels.sgd_update(fast, grad, 0.3)
+    reference.sgd_update(ref, grad, 0.3)
+    assert_close(fast, ref)
+    assert not np.array_equal(fast, theta)
+
+
+TRAIN_CASES = [
+    # layer_dims, activation, output_activation, loss
+    ([2, 4, 1], "tanh", "sigmoid", "log_loss"),
+    ([3, 1], "tanh", "sigmoid", "log_loss"),  # L = 1: logistic regression
+    ([2, 5, 3, 1], "relu", "sigmoid", "squared_error"),
+    ([4, 6, 3], "sigmoid", "softmax", "log_loss"),
+    ([3, 5, 2], "identity", "identity", "squared_error"),
+    ([1, 1, 1], "tanh", "sigmoid", "log_loss"),
+]
+
+
+@pytest.mark.parametrize("layer_dims, activation, output_activation, loss", TRAIN_CASES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m", [1, 57])
+def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype, m):
+    X = rng.standard_normal((layer_dims[0], m)).astype(dtype)
+    Y = targets(rng, output_activation, (layer_dims[-1], m), dtype)
+    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))
+    theta = (0.5 * rng.standard_normal(n_params)).astype(dtype)
+    fast, ref = theta.copy(), theta.copy()
+    args = (layer_dims, 25, 0.1, activation, output_activation, loss)
+    costs_fast = kernels.train_loop(X, Y, fast, *args)
+    costs_ref = reference.train_loop(X, Y, ref, *args)
+    assert costs_fast.shape == (25,)
+    assert_close(costs_fast, costs_ref)
+    assert_close(fast, ref)
+    assert costs_ref[-1] < costs_ref[0]  # it learns

@@ -1,0 +1,230 @@
+"""The tutorial-style API: both backends agree, networks learn, inputs stay untouched."""
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import datasets
+from conftest import assert_close, in_layout, read_only
+
+BACKENDS = ["numba", "numpy"]
+
+
+@pytest.fixture(scope="module")
+def flower():
+    X, Y = datasets.planar_flower()
+    read_only(X, Y)
+    return X, Y
+
+
+def test_planar_flower_and_xor_data():
+    X, Y = datasets.planar_flower()
+    assert X.shape == (2, 400) and Y.shape == (1, 400)
+    assert X.dtype == Y.dtype == np.float64
+    assert set(np.unique(Y)) == {0.0, 1.0} and Y.sum() == 200
+    assert np.abs(X).max() < 6  # petals of radius 4 plus noise
+    np.testing.assert_array_equal(X, datasets.planar_flower()[0])  # seeded
+    assert not np.array_equal(X, datasets.planar_flower(seed=2)[0])
+    X, Y = datasets.xor()
+    np.testing.assert_array_equal(Y[0], np.logical_xor(X[0], X[1]))
+
+
+def test_initialize_parameters():
+    p = fastnn.initialize_parameters([5, 3, 2], seed=0, dtype=np.float32)
+    assert list(p) == ["W1", "b1", "W2", "b2"]
+    assert p["W1"].shape == (3, 5) and p["b1"].shape == (3, 1) and p["W2"].shape == (2, 3)
+    assert all(a.dtype == np.float32 for a in p.values())
+    assert not p["b1"].any() and 0.001 < np.abs(p["W1"]).mean() < 0.05
+    q = fastnn.initialize_parameters([5, 3, 2], seed=0, dtype=np.float32)
+    np.testing.assert_array_equal(p["W2"], q["W2"])
+
+
+def test_train_backends_agree_on_planar_flower(flower):
+    X, Y = flower
+    params = fastnn.initialize_parameters([2, 4, 1], seed=3)
+    read_only(*params.values())
+    results = {b: fastnn.train(X, Y, [2, 4, 1], num_iterations=200, learning_rate=1.2,
+                               params=params, backend=b) for b in BACKENDS}
+    (p_fast, c_fast), (p_ref, c_ref) = results["numba"], results["numpy"]
+    assert c_fast.shape == (200,) and c_fast[-1] < c_fast[0]
+    np.testing.assert_allclose(c_fast, c_ref, rtol=0, atol=1e-10)
+    for key in params:
+        np.testing.assert_allclose(p_fast[key], p_ref[key], rtol=0, atol=1e-10)
+
+
+def step_by_step(X, Y, params, iterations, learning_rate, backend):
+    costs = []
+    for _ in range(iterations):
+        AL, cache = fastnn.forward_propagation(X, params, backend=backend)
+        costs.append(fastnn.compute_cost(AL, Y))
+        grads = fastnn.backward_propagation(params, cache, X, Y, backend=backend)
+        params = fastnn.update_parameters(params, grads, learning_rate, backend=backend)
+    return params, np.array(costs)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_step_functions_match_train(flower, backend):
+    X, Y = flower
+    params = fastnn.initialize_parameters([2, 4, 1], seed=3)
+    p_steps, c_steps = step_by_step(X, Y, params, 200, 1.2, backend)
+    p_train, c_train = fastnn.train(X, Y, [2, 4, 1], num_iterations=200, learning_rate=1.2,
+                                    params=params, backend="numpy")
+    np.testing.assert_allclose(c_steps, c_train, rtol=0, atol=1e-10)
+    for key in params:
+        np.testing.assert_allclose(p_steps[key], p_train[key], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("layer_dims", [[2, 5, 3, 1], [2, 1]])
+def test_step_functions_agree_for_other_depths(flower, layer_dims):
+    X, Y = flower
+    params = fastnn.initialize_parameters(layer_dims, seed=1, scale=0.5)
+    p_fast, c_fast = step_by_step(X, Y, params, 20, 0.5, "numba")
+    p_ref, c_ref = step_by_step(X, Y, params, 20, 0.5, "numpy")
+    np.testing.assert_allclose(c_fast, c_ref, rtol=1e-10)
+    for key in params:
+        assert_close(p_fast[key], p_ref[key])
+
+
+def test_xor_needs_a_hidden_layer_and_learns_it():
+    X, Y = datasets.xor()
+    params, costs = fastnn.train(X, Y, [2, 4, 1], num_iterations=5000, learning_rate=1.0,
+                                 seed=0, params=fastnn.initialize_parameters([2, 4, 1], seed=0,
+                                                                             scale=1.0))
+    np.testing.assert_array_equal(fastnn.predict(params, X), Y)
+    linear, _ = fastnn.train(X, Y, [2, 1], num_iterations=5000, learning_rate=1.0, seed=0)
+    assert (fastnn.predict(linear, X) == Y).mean() < 1  # no line separates XOR
+
+
+def test_planar_flower_reaches_85_percent(flower):
+    """The texts' 2-4-1 tanh/sigmoid net, learning rate 1.2, 10 000 iterations."""
+    X, Y = flower
+    params, costs = fastnn.train(X, Y, [2, 4, 1], num_iterations=10_000, learning_rate=1.2,
+                                 seed=2)
+    accuracy = (fastnn.predict(params, X) == Y).mean()
+    assert accuracy >= 0.85, accuracy
+    assert costs[-1] < 0.5 * costs[0]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_float32_in_float32_out(flower, backend):
+    X, Y = (a.astype(np.float32) for a in flower)
+    params, costs = fastnn.train(X, Y, [2, 4, 1], num_iterations=5, learning_rate=1.2,
+                                 seed=0, backend=backend)
+    assert costs.dtype == np.float32
+    assert all(a.dtype == np.float32 for a in params.values())
+    AL, cache = fastnn.forward_propagation(X, params, backend=backend)
+    assert AL.dtype == cache["A1"].dtype == np.float32
+    grads = fastnn.backward_propagation(params, cache, X, Y, backend=backend)
+    assert all(g.dtype == np.float32 for g in grads.values())
+    new = fastnn.update_parameters(params, grads, 0.1, backend=backend)
+    assert all(a.dtype == np.float32 for a in new.values())
+
+
+def test_float32_training_tracks_float64(flower):
+    X, Y = flower
+    params = fastnn.initialize_parameters([2, 4, 1], seed=3)
+    p64, c64 = fastnn.train(X, Y, [2, 4, 1], num_iterations=300, learning_rate=1.2,
+                            params=params)
+    p32, c32 = fastnn.train(X.astype(np.float32), Y.astype(np.float32), [2, 4, 1],
+                            num_iterations=300, learning_rate=1.2,
+                            params={k: v.astype(np.float32) for k, v in params.items()})
+    np.testing.assert_allclose(c32, c64, rtol=1e-3)
+
+
+@pytest.mark.parametrize("layout", ["F", "strided"])
+def test_any_layout_gives_the_same_answer(flower, layout):
+    X, Y = flower
+    params = fastnn.initialize_parameters([2, 4, 1], seed=0)
+    odd = {k: in_layout(v, layout) for k, v in params.items()}
+    read_only(*odd.values())
+    expected = fastnn.train(X, Y, [2, 4, 1], num_iterations=10, learning_rate=1.2,
+                            params=params)
+    got = fastnn.train(in_layout(X, layout), in_layout(Y, layout), [2, 4, 1],
+                       num_iterations=10, learning_rate=1.2, params=odd)
+    np.testing.assert_array_equal(got[1], expected[1])
+    AL, cache = fastnn.forward_propagation(in_layout(X, layout), odd)
+    grads = fastnn.backward_propagation(odd, cache, in_layout(X, layout), Y)
+    fastnn.update_parameters(odd, grads, 0.5)  # read-only params are not written
+
+
+def test_inputs_are_not_modified(flower):
+    X, Y = flower
+    params = fastnn.initialize_parameters([2, 3, 1], seed=0)
+    before = {k: v.copy() for k, v in params.items()}
+    new, _ = fastnn.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, params=params)
+    AL, cache = fastnn.forward_propagation(X, params)
+    cache_before = {k: v.copy() for k, v in cache.items()}
+    grads = fastnn.backward_propagation(params, cache, X, Y)
+    fastnn.update_parameters(params, grads, 1.0)
+    for k in params:
+        np.testing.assert_array_equal(params[k], before[k])
+        assert new[k] is not params[k]
+    for k in cache:
+        np.testing.assert_array_equal(cache[k], cache_before[k])
+
+
+def test_predict_outputs():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 20))
+    p = fastnn.initialize_parameters([3, 4, 5], seed=0, scale=1.0)
+    AL, _ = fastnn.forward_propagation(X, p, output_activation="softmax")
+    labels = fastnn.predict(p, X, output_activation="softmax")
+    assert labels.shape == (20,)
+    np.testing.assert_array_equal(labels, AL.argmax(axis=0))
+    np.testing.assert_allclose(AL.sum(axis=0), 1)
+    values = fastnn.predict(p, X, output_activation="identity")
+    assert values.shape == (5, 20) and values.dtype == np.float64
+    binary = fastnn.predict(fastnn.initialize_parameters([3, 2], seed=0, scale=1.0), X)
+    assert binary.shape == (2, 20) and set(np.unique(binary)) <= {0, 1}
+
+
+def test_softmax_training_and_both_backends():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4, 90))
+    classes = (X[0] > 0).astype(int) + (X[1] > 0)
+    Y = np.eye(3)[:, classes]
+    kw = dict(num_iterations=300, learning_rate=0.5, seed=0, output_activation="softmax")
+    p_fast, c_fast = fastnn.train(X, Y, [4, 8, 3], **kw)
+    p_ref, c_ref = fastnn.reference.train(X, Y, [4, 8, 3], **kw)
+    np.testing.assert_allclose(c_fast, c_ref, rtol=1e-10)
+    accuracy = (fastnn.predict(p_fast, X, output_activation="softmax") == classes).mean()
+    assert accuracy > 0.9
+
+
+def test_print_cost_every(flower, capsys):
+    X, Y = flower
+    _, costs = fastnn.train(X, Y, [2, 4, 1], num_iterations=250, learning_rate=1.2, seed=0,
+                            print_cost_every=100)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"Cost after iteration {i}" for i in (0, 100, 200)]
+    assert float(lines[1].split(":")[1]) == pytest.approx(costs[100], abs=1e-6)
+
+
+def test_zero_iterations_return_the_start():
+    X, Y = datasets.xor()
+    p0 = fastnn.initialize_parameters([2, 2, 1], seed=0)
+    p, costs = fastnn.train(X, Y, [2, 2, 1], num_iterations=0, learning_rate=1.0, params=p0)
+    assert costs.shape == (0,)
+    for k in p0:
+        np.testing.assert_array_equal(p[k], p0[k])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_divergence_is_an_error_naming_the_iteration(backend):
+    X = np.array([[10.0, -20.0, 30.0]])
+    Y = np.array([[1.0, 0.0, 3.0]])
+    with pytest.raises(FloatingPointError, match=r"iteration \d+"):
+        with np.errstate(all="ignore"):
+            fastnn.train(X, Y, [1, 3, 1], num_iterations=2000, learning_rate=1.0, seed=0,
+                         activation="identity", output_activation="identity",
+                         loss="squared_error", backend=backend)
+
+
+def test_reference_module_has_the_tutorial_functions():
+    for name in ["initialize_parameters", "forward_propagation", "compute_cost",
+                 "backward_propagation", "update_parameters", "predict", "train"]:
+        assert callable(getattr(fastnn.reference, name))
+    X, Y = datasets.xor()
+    p, c = fastnn.reference.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, seed=0)
+    q, d = fastnn.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, seed=0)
+    np.testing.assert_allclose(c, d, rtol=1e-12)
