@@ -1,13 +1,17 @@
 """Input checks shared by every public entry point.
 
 Each check raises ``ValueError`` (bad values or shapes) or ``TypeError`` (bad
-types) with a message naming the argument, what was expected and what came in,
-so no Numba typing error or kernel traceback ever reaches a user.
+types) with a message naming the argument, what was expected and what came in
+(both shapes, for shape errors), so no Numba typing error or kernel traceback
+ever reaches a user.  Arrays come out as native-endian float32 or float64, the
+only dtypes the kernels are compiled for.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import re
+from collections.abc import Mapping, Set
 
 import numpy as np
 
@@ -15,6 +19,7 @@ HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "logistic", "relu", "identity")
 OUTPUT_ACTIVATIONS = ("sigmoid", "logistic", "softmax", "identity")
 LOSSES = ("log_loss", "squared_error")
 BACKENDS = ("numba", "numpy")
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_choice(name: str, value, choices) -> str:
@@ -38,28 +43,38 @@ def check_network(activation, output_activation, loss) -> tuple[str, str, str]:
 
 
 def float_dtype(a: np.ndarray) -> np.dtype:
-    """The dtype computations on ``a`` run in: float32 stays, every other real type -> float64."""
-    return np.dtype(np.float32) if a.dtype == np.float32 else np.dtype(np.float64)
+    """The dtype computations on ``a`` run in: float32 (either byte order) stays float32,
+    every other real type -> float64."""
+    return FLOAT_DTYPES[0] if a.dtype.kind == "f" and a.dtype.itemsize == 4 else FLOAT_DTYPES[1]
+
+
+def _real_array(name: str, a) -> np.ndarray:
+    """``np.asarray(a)``, refusing masked arrays, ragged nests and non-real dtypes."""
+    if isinstance(a, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array; fill or drop the masked values first")
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a numeric array; got {type(a).__name__} "
+                        f"that NumPy cannot turn into one ({exc})") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    return arr
 
 
 def check_array(name: str, a, *, ndim: int = 2, dtype=None) -> np.ndarray:
     """A finite, non-empty, real ``ndim``-D array, cast to ``dtype`` (default: its float dtype).
 
-    The result may share memory with ``a``; callers never write to it.
+    The result is native-endian and may share memory with ``a``; callers never write to it.
     """
-    try:
-        arr = np.asarray(a)
-    except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be a numeric array; got {type(a).__name__}") from exc
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
+    arr = _real_array(name, a)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D; got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     arr = arr.astype(dtype or float_dtype(arr), copy=False)
     if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or inf")
+        raise ValueError(f"{name} contains NaN or inf (after conversion to {arr.dtype})")
     return arr
 
 
@@ -68,61 +83,106 @@ def check_targets(Y, m: int, n_y: int | None, output_activation: str, dtype) -> 
     Y = check_array("Y", Y, dtype=dtype)
     expected = (n_y if n_y is not None else Y.shape[0], m)
     if Y.shape != expected:
-        raise ValueError(f"Y must have shape {expected} (n_outputs, m) to match X with m={m} "
-                         f"columns; got {Y.shape}")
+        raise ValueError(f"Y must have shape {expected} (n_outputs, samples) to match the "
+                         f"network's output for {m} samples; got {Y.shape}")
     if output_activation == "sigmoid" and ((Y < 0) | (Y > 1)).any():
         raise ValueError("Y must lie in [0, 1] for a sigmoid output; "
                          f"got values in [{Y.min()}, {Y.max()}]")
     if output_activation == "softmax":
-        if not (np.isin(Y, (0, 1)).all() and (Y.sum(axis=0) == 1).all()):
-            raise ValueError("Y must be one-hot (each column a single 1) for a softmax output")
         if Y.shape[0] < 2:
             raise ValueError(f"a softmax output needs at least 2 rows in Y; got shape {Y.shape}")
+        if not (np.isin(Y, (0, 1)).all() and (Y.sum(axis=0) == 1).all()):
+            raise ValueError("Y must be one-hot (each column a single 1) for a softmax output")
     return Y
 
 
+def _key_names(mapping) -> list[str]:
+    """The keys of ``mapping`` as sorted strings (keys may be of mixed types)."""
+    return sorted(map(repr, mapping))
+
+
+def _one_dtype(name: str, arrays: dict) -> None:
+    """All ``arrays`` (already real arrays) share one dtype, byte order aside."""
+    dtypes = {a.dtype.newbyteorder("=") for a in arrays.values()}
+    if len(dtypes) > 1:
+        found = ", ".join(f"{k}: {a.dtype}" for k, a in arrays.items())
+        raise TypeError(f"{name} mix dtypes ({found}); use one float dtype")
+
+
 def check_params(params, dtype=None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``[(W1, b1), ..., (WL, bL)]`` from a params dict, checked and cast to ``dtype``.
+    """``[(W1, b1), ..., (WL, bL)]`` from a params dict, checked and cast to ``dtype``
+    (default: the float dtype of the params).
 
     Keys must be exactly ``W1, b1, ..., WL, bL``; ``W_l`` ``(n_l, n_{l-1})``,
     ``b_l`` ``(n_l, 1)``; all arrays of one dtype.
     """
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of W1, b1, ...; got {type(params).__name__}")
-    L = sum(1 for k in params if re.fullmatch(r"W\d+", str(k)))
+    L = sum(1 for k in params if isinstance(k, str) and re.fullmatch(r"W[1-9]\d*", k))
     expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
     if L == 0 or set(params) != expected:
-        raise ValueError(f"params must have keys W1, b1, ..., WL, bL; got {sorted(params)}")
+        raise ValueError(f"params must have keys W1, b1, ..., WL, bL; got {_key_names(params)}")
+    arrays = {f"params['{k}']": _real_array(f"params['{k}']", params[k])
+              for l in range(1, L + 1) for k in (f"W{l}", f"b{l}")}
+    _one_dtype("params", arrays)
     layers = []
-    dtypes = {np.asarray(params[k]).dtype for k in expected}
-    if len(dtypes) > 1:
-        raise TypeError(f"params mix dtypes {sorted(map(str, dtypes))}; use one float dtype")
     for l in range(1, L + 1):
-        W = check_array(f"params['W{l}']", params[f"W{l}"], dtype=dtype)
-        b = check_array(f"params['b{l}']", params[f"b{l}"], dtype=W.dtype)
+        W = check_array(f"params['W{l}']", arrays[f"params['W{l}']"], dtype=dtype)
+        b = check_array(f"params['b{l}']", arrays[f"params['b{l}']"], dtype=W.dtype)
         if b.shape != (W.shape[0], 1):
             raise ValueError(f"params['b{l}'] must have shape {(W.shape[0], 1)} to match "
-                             f"W{l} {W.shape}; got {b.shape}")
+                             f"params['W{l}'] of shape {W.shape}; got {b.shape}")
         if layers and W.shape[1] != layers[-1][0].shape[0]:
-            raise ValueError(f"params['W{l}'] has shape {W.shape} but W{l - 1} has "
-                             f"{layers[-1][0].shape[0]} rows")
+            raise ValueError(f"params['W{l}'] has shape {W.shape} but params['W{l - 1}'] has "
+                             f"shape {layers[-1][0].shape}: W{l} needs "
+                             f"{layers[-1][0].shape[0]} columns")
         layers.append((W, b))
     return layers
 
 
+def check_grads(grads, layers) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``[(dW1, db1), ..., (dWL, dbL)]`` from a grads dict, each shaped like its parameter
+    in ``layers`` (from :func:`check_params`) and cast to their dtype."""
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict of dW1, db1, ...; got {type(grads).__name__}")
+    L = len(layers)
+    expected = {f"d{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+    if set(grads) != expected:
+        raise ValueError(f"grads must have keys dW1, db1, ..., dW{L}, db{L} to match params "
+                         f"with {L} layers; got {_key_names(grads)}")
+    arrays = {f"grads['{k}']": _real_array(f"grads['{k}']", grads[k])
+              for l in range(1, L + 1) for k in (f"dW{l}", f"db{l}")}
+    _one_dtype("grads", arrays)
+    out = []
+    for l, params in enumerate(layers, start=1):
+        pair = []
+        for p, param in zip("Wb", params):
+            name = f"grads['d{p}{l}']"
+            g = check_array(name, arrays[name], dtype=param.dtype)
+            if g.shape != param.shape:
+                raise ValueError(f"{name} must have the shape of params['{p}{l}'] "
+                                 f"{param.shape}; got {g.shape}")
+            pair.append(g)
+        out.append(tuple(pair))
+    return out
+
+
 def check_inputs_match(X: np.ndarray, layers) -> None:
     """``X`` rows must equal ``W1``'s columns."""
-    if X.shape[0] != layers[0][0].shape[1]:
-        raise ValueError(f"X has {X.shape[0]} rows (features) but params['W1'] has shape "
-                         f"{layers[0][0].shape}, expecting {layers[0][0].shape[1]}")
+    W1 = layers[0][0]
+    if X.shape[0] != W1.shape[1]:
+        raise ValueError(f"X has shape {X.shape} but params['W1'] has shape {W1.shape}: "
+                         f"X needs {W1.shape[1]} rows (features)")
 
 
 def check_layer_dims(layer_dims) -> list[int]:
     """At least two positive integer sizes ``[n_x, ..., n_y]``."""
+    if isinstance(layer_dims, (str, bytes, Mapping, Set)):
+        raise TypeError(f"layer_dims must be a sequence of ints; got {layer_dims!r}")
     try:
         dims = [operator_index(d) for d in layer_dims]
-    except TypeError as exc:
-        raise TypeError(f"layer_dims must be a sequence of ints; got {layer_dims!r}") from exc
+    except TypeError:
+        raise TypeError(f"layer_dims must be a sequence of ints; got {layer_dims!r}") from None
     if len(dims) < 2 or min(dims) < 1:
         raise ValueError(f"layer_dims must hold at least 2 positive sizes; got {layer_dims!r}")
     return dims
@@ -146,10 +206,48 @@ def check_count(name: str, value) -> int:
     return value
 
 
+def _check_real(name: str, value) -> float:
+    """A real number (not a bool) as a float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    return float(value)
+
+
 def check_learning_rate(learning_rate) -> float:
     """A positive, finite real number."""
-    if isinstance(learning_rate, (bool, np.bool_)) or not isinstance(learning_rate, numbers.Real):
-        raise TypeError(f"learning_rate must be a real number; got {learning_rate!r}")
-    if not (np.isfinite(learning_rate) and learning_rate > 0):
+    value = _check_real("learning_rate", learning_rate)
+    if not (math.isfinite(value) and value > 0):
         raise ValueError(f"learning_rate must be positive and finite; got {learning_rate!r}")
-    return float(learning_rate)
+    return value
+
+
+def check_scale(scale) -> float:
+    """The initial weights' scale: a finite real number >= 0."""
+    value = _check_real("scale", scale)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"scale must be finite and >= 0; got {scale!r}")
+    return value
+
+
+def check_seed(seed):
+    """``None``, a non-negative int, or a NumPy ``Generator``/``BitGenerator``/``SeedSequence``
+    (anything else ``np.random.default_rng`` would reject or read surprisingly)."""
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.BitGenerator,
+                                         np.random.SeedSequence)):
+        return seed
+    try:
+        return check_count("seed", seed)
+    except TypeError:
+        raise TypeError(f"seed must be None, a non-negative int or a numpy Generator; "
+                        f"got {seed!r}") from None
+
+
+def check_float_dtype(dtype) -> np.dtype:
+    """``float32`` or ``float64`` (any spelling NumPy understands), as a native dtype."""
+    try:
+        resolved = None if dtype is None else np.dtype(dtype).newbyteorder("=")
+    except TypeError:
+        resolved = None
+    if resolved not in FLOAT_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}")
+    return resolved

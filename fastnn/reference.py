@@ -30,6 +30,7 @@ KERNEL_NAMES = (
     "linear_backward",
     "linear_activation_backward",
     "two_layer_backward",
+    "cost_and_gradient",
     "sgd_update",
     "train_loop",
 )
@@ -202,6 +203,29 @@ def unpack(theta, layer_dims):
     return views
 
 
+def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, loss, grad):
+    """Cost (float) of the net with flat parameters ``theta`` on ``X`` ``(n_x, m)`` and
+    ``Y`` ``(n_y, m)``; its gradient is written into ``grad`` (laid out like ``theta``).
+
+    ``layer_dims = [n_x, n_1, ..., n_y]``; hidden layers use ``activation``.
+    """
+    layers = unpack(theta, layer_dims)
+    L = len(layers)
+    A = [X]
+    for l, (W, b) in enumerate(layers):
+        act = output_activation if l == L - 1 else activation
+        A.append(linear_activation_forward(W, A[-1], b, act))
+    cost = compute_cost(A[L], Y, loss, output_activation)
+    dZ = output_delta(A[L], Y, output_activation, loss)
+    for l in range(L - 1, -1, -1):
+        dW, db = unpack(grad, layer_dims)[l]
+        dA_prev = np.empty((layer_dims[l] if l > 0 else 0, X.shape[1]), theta.dtype)
+        linear_backward(dZ, A[l], layers[l][0], dW, db, dA_prev)
+        if l > 0:
+            dZ = dA_prev * DERIVATIVES[activation](A[l])
+    return cost
+
+
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
                activation, output_activation, loss):
     """Full-batch gradient descent on the flat parameters ``theta``, updated IN PLACE.
@@ -210,24 +234,11 @@ def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
     Returns the cost of every iteration ``(num_iterations,)``, each computed from
     that iteration's forward pass before its update.
     """
-    layers = unpack(theta, layer_dims)
     grad = np.zeros_like(theta)
-    grad_layers = unpack(grad, layer_dims)
-    L = len(layers)
     costs = np.empty(num_iterations, dtype=theta.dtype)
     for it in range(num_iterations):
-        A = [X]
-        for l, (W, b) in enumerate(layers):
-            act = output_activation if l == L - 1 else activation
-            A.append(linear_activation_forward(W, A[-1], b, act))
-        costs[it] = compute_cost(A[L], Y, loss, output_activation)
-        dZ = output_delta(A[L], Y, output_activation, loss)
-        for l in range(L - 1, -1, -1):
-            dW, db = grad_layers[l]
-            dA_prev = np.empty((layer_dims[l] if l > 0 else 0, dZ.shape[1]), theta.dtype)
-            linear_backward(dZ, A[l], layers[l][0], dW, db, dA_prev)
-            if l > 0:
-                dZ = dA_prev * DERIVATIVES[activation](A[l])
+        costs[it] = cost_and_gradient(X, Y, theta, layer_dims, activation,
+                                      output_activation, loss, grad)
         sgd_update(theta, grad, learning_rate)
     return costs
 

@@ -237,3 +237,24 @@ def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype,
     assert_close(costs_fast, costs_ref)
     assert_close(fast, ref)
     assert costs_ref[-1] < costs_ref[0]  # it learns
+
+
+@pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [30, 40, 20], [200, 200, 1],
+                                        [5, 20, 30, 2], [3, 1]],
+                         ids=["blocked-W1", "blocked-W2", "wide-output", "big-narrow-output",
+                              "deep", "L1"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m", [1, 63, 64, 65, 300])
+def test_cost_and_gradient(rng, layer_dims, dtype, m):
+    """Both kernel paths (blocked small 2-layer nets, layer by layer) and block edges."""
+    X = rng.random((layer_dims[0], m)).astype(dtype)
+    Y = targets(rng, "sigmoid", (layer_dims[-1], m), dtype)
+    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))
+    theta = (0.3 * rng.standard_normal(n_params)).astype(dtype)
+    read_only(X, Y, theta)
+    grads = {name: np.full(n_params, np.nan, dtype) for name in ("fast", "ref")}
+    args = (layer_dims, "tanh", "sigmoid", "log_loss")
+    cost_fast = kernels.cost_and_gradient(X, Y, theta, *args, grads["fast"])
+    cost_ref = reference.cost_and_gradient(X, Y, theta, *args, grads["ref"])
+    assert cost_fast == pytest.approx(cost_ref, rel=1e-12 if dtype == np.float64 else 1e-5)
+    assert_close(grads["fast"], grads["ref"])

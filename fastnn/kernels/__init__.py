@@ -9,11 +9,11 @@ from .activations import (identity, identity_derivative, relu, relu_derivative, 
 from .backprop import (compute_cost, linear_activation_backward, linear_backward,
                        output_delta, two_layer_backward)
 from .dense import linear_activation_forward, linear_forward
-from .loop import train_loop
+from .loop import cost_and_gradient, train_loop
 from .update import sgd_update
 
 __all__ = [
-    "compute_cost", "identity", "identity_derivative", "linear_activation_backward",
+    "compute_cost", "cost_and_gradient", "identity", "identity_derivative", "linear_activation_backward",
     "linear_activation_forward", "linear_backward", "linear_forward", "output_delta",
     "relu", "relu_derivative", "sgd_update", "sigmoid", "sigmoid_derivative", "softmax",
     "tanh", "tanh_derivative", "train_loop", "two_layer_backward",

@@ -15,9 +15,9 @@ LOSSES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR}
 
 
 @loop_jit
-def cost_kernel(AL, Y, loss, out_code):
-    """Average cost over the ``m`` columns of ``AL`` and ``Y`` ``(n_y, m)``; see
-    :func:`fastnn.reference.compute_cost`."""
+def cost_sum(AL, Y, loss, out_code):
+    """Cost summed over the columns of ``AL`` and ``Y`` ``(n_y, m)`` (not yet divided by
+    ``m``); see :func:`fastnn.reference.compute_cost`.  Accumulates in float64."""
     n, m = AL.shape
     total = 0.0
     if loss == SQUARED_ERROR:
@@ -25,16 +25,16 @@ def cost_kernel(AL, Y, loss, out_code):
             for j in range(m):
                 d = AL[i, j] - Y[i, j]
                 total += d * d
-        return total / (2 * m)
+        return total / 2
     eps = np.finfo(AL.dtype).eps
     one = AL.dtype.type(1)
     for i in range(n):
         for j in range(m):
             a = min(max(AL[i, j], eps), one - eps)
-            total += Y[i, j] * fast_log(a)
+            total -= Y[i, j] * fast_log(a)
             if out_code != SOFTMAX:
-                total += (one - Y[i, j]) * fast_log(one - a)
-    return -total / m
+                total -= (one - Y[i, j]) * fast_log(one - a)
+    return total
 
 
 @loop_jit
@@ -91,7 +91,7 @@ def compute_cost(AL, Y, loss="log_loss", output_activation="sigmoid"):
     """Average cost (float); see :func:`fastnn.reference.compute_cost`."""
     AL = as_kernel_array(AL)
     Y = as_kernel_array(Y.astype(AL.dtype, copy=False))
-    return float(cost_kernel(AL, Y, LOSSES[loss], CODES[output_activation]))
+    return float(cost_sum(AL, Y, LOSSES[loss], CODES[output_activation]) / AL.shape[1])
 
 
 def output_delta(AL, Y, output_activation, loss, out=None):

@@ -49,8 +49,8 @@ Method:
   R(s^2)) with f = m - 1, s = f / (2 + f) and R the classic fdlibm/musl
   minimax polynomial; k ln2 is added in two parts.
 * tanh: for |x| < 0.55 an odd minimax polynomial x + x^3 P(x^2) (keeps
-  relative accuracy near 0 and the sign of -0.0); otherwise
-  sign(x) (1 - 2 / (exp(2|x|) + 1)).
+  relative accuracy near 0); otherwise 1 - 2 / (exp(2|x|) + 1); the sign is
+  copied from x (so tanh(-0.0) = -0.0).
 * sigmoid: e = exp(-|x|); 1 / (1 + e) for x >= 0, e / (1 + e) otherwise,
   so nothing overflows.
 
@@ -231,8 +231,12 @@ def _exp32(x):
 # log
 # --------------------------------------------------------------------------
 
-_SQRT_HALF_BITS64 = 0x3FE6A09E667F3BCD
-_SQRT_HALF_BITS32 = 0x3F3504F3
+_MANT_MASK64 = (1 << 52) - 1
+_MANT_MASK32 = (1 << 23) - 1
+_ONE_BITS64 = 0x3FF0000000000000  # bits of 1.0
+_ONE_BITS32 = 0x3F800000
+_SQRT2_64 = math.sqrt(2.0)
+_SQRT2_32 = _f32(math.sqrt(2.0))
 _DBL_MIN = 2.2250738585072014e-308
 _FLT_MIN = _f32(1.1754943508222875e-38)
 _TWO52 = 4503599627370496.0
@@ -265,9 +269,12 @@ def _log64(x):
     tiny = x < _DBL_MIN
     xs = x * _TWO52 if tiny else x
     ix = _to_bits(xs)
-    k = (ix - _SQRT_HALF_BITS64) >> 52
-    m = _from_bits(ix - (k << 52), x)
-    dk = float(k) - (52.0 if tiny else 0.0)
+    # x = 2^e * m with m in [1, 2), then m in [sqrt(1/2), sqrt(2)).
+    dk = float(ix >> 52) - (1075.0 if tiny else 1023.0)
+    m = _from_bits((ix & _MANT_MASK64) | _ONE_BITS64, x)
+    big = m > _SQRT2_64
+    m = m * 0.5 if big else m
+    dk = dk + 1.0 if big else dk
     f = m - 1.0
     hfsq = 0.5 * f * f
     s = f / (2.0 + f)
@@ -284,9 +291,11 @@ def _log32(x):
     tiny = x < _FLT_MIN
     xs = x * _TWO23 if tiny else x
     ix = _to_bits(xs)
-    k = (ix - _SQRT_HALF_BITS32) >> 23
-    m = _from_bits(ix - (k << 23), x)
-    dk = _f32(k) - (_f32(23.0) if tiny else _f32(0.0))
+    dk = _f32(ix >> 23) - (_f32(150.0) if tiny else _f32(127.0))
+    m = _from_bits((ix & _MANT_MASK32) | _ONE_BITS32, x)
+    big = m > _SQRT2_32
+    m = m * _f32(0.5) if big else m
+    dk = dk + _f32(1.0) if big else dk
     f = m - _f32(1.0)
     hfsq = _f32(0.5) * f * f
     s = f / (_f32(2.0) + f)
@@ -343,8 +352,9 @@ def _tanh64(x):
     p = p * z + _P0
     small = x + (x * z) * p
     a = abs(x)
-    large = math.copysign(1.0 - 2.0 / (_exp(a + a) + 1.0), x)
-    return small if a < _TANH_SMALL else large
+    large = 1.0 - 2.0 / (_exp(a + a) + 1.0)
+    # copysign: tanh is odd, and x + x^3 P loses the sign of -0.0.
+    return math.copysign(small if a < _TANH_SMALL else large, x)
 
 
 def _tanh32(x):
@@ -355,8 +365,8 @@ def _tanh32(x):
     p = p * z + _p0
     small = x + (x * z) * p
     a = abs(x)
-    large = math.copysign(_f32(1.0) - _f32(2.0) / (_exp(a + a) + _f32(1.0)), x)
-    return small if a < _f32(_TANH_SMALL) else large
+    large = _f32(1.0) - _f32(2.0) / (_exp(a + a) + _f32(1.0))
+    return math.copysign(small if a < _f32(_TANH_SMALL) else large, x)
 
 
 def _sigmoid64(x):
@@ -444,8 +454,12 @@ def exp_array(x, out):
     """out[...] = exp(x) elementwise; C-contiguous 1-D/2-D, out may be x."""
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
-    for i in range(xf.size):
-        of[i] = fast_exp(xf[i])
+    if xf.ctypes.data == of.ctypes.data:  # in place: one array, no alias check
+        for i in range(xf.size):
+            xf[i] = fast_exp(xf[i])
+    else:
+        for i in range(xf.size):
+            of[i] = fast_exp(xf[i])
 
 
 @loop_jit
@@ -453,8 +467,12 @@ def log_array(x, out):
     """out[...] = log(x) elementwise; C-contiguous 1-D/2-D, out may be x."""
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
-    for i in range(xf.size):
-        of[i] = fast_log(xf[i])
+    if xf.ctypes.data == of.ctypes.data:  # in place: one array, no alias check
+        for i in range(xf.size):
+            xf[i] = fast_log(xf[i])
+    else:
+        for i in range(xf.size):
+            of[i] = fast_log(xf[i])
 
 
 @loop_jit
@@ -462,8 +480,12 @@ def tanh_array(x, out):
     """out[...] = tanh(x) elementwise; C-contiguous 1-D/2-D, out may be x."""
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
-    for i in range(xf.size):
-        of[i] = fast_tanh(xf[i])
+    if xf.ctypes.data == of.ctypes.data:  # in place: one array, no alias check
+        for i in range(xf.size):
+            xf[i] = fast_tanh(xf[i])
+    else:
+        for i in range(xf.size):
+            of[i] = fast_tanh(xf[i])
 
 
 @loop_jit
@@ -471,5 +493,9 @@ def sigmoid_array(x, out):
     """out[...] = sigmoid(x) elementwise; C-contiguous 1-D/2-D, out may be x."""
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
-    for i in range(xf.size):
-        of[i] = fast_sigmoid(xf[i])
+    if xf.ctypes.data == of.ctypes.data:  # in place: one array, no alias check
+        for i in range(xf.size):
+            xf[i] = fast_sigmoid(xf[i])
+    else:
+        for i in range(xf.size):
+            of[i] = fast_sigmoid(xf[i])

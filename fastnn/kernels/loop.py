@@ -1,8 +1,16 @@
-"""The whole training loop in one compiled call.
+"""Cost and gradient of a whole net, and the whole training loop in one compiled call.
 
 Parameters live in one flat vector ``theta`` (``W1`` row-major, ``b1``, ``W2``,
 ``b2``, ...), gradients in a vector of the same layout, so the update is a single
-pass.  Every buffer is allocated before the first iteration.
+pass.  All work space is one flat buffer allocated before the first iteration
+(:func:`workspace`).  Small 2-layer nets take the blocked path of
+:mod:`fastnn.kernels.two_layer`; other nets run layer by layer on the whole batch.
+
+Memory of the layer-by-layer path: every layer's output ``A_l`` ``(n_l, m)`` is
+kept for the backward pass, and ``dZ_l`` overwrites ``A_l`` once ``dW_{l+1}`` is
+done, computed directly from the (few) rows of ``dZ_{l+1}`` when the layer above
+is narrow (at most ``NARROW`` units).  Only a layer under a wide one needs an
+extra ``(n_l, m)`` buffer for ``W_{l+1}.T @ dZ_{l+1}``.
 """
 from __future__ import annotations
 
@@ -11,9 +19,14 @@ import numpy as np
 from ._arrays import as_kernel_array
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
-from .backprop import LOSSES, cost_kernel, linear_backward_kernel, output_delta_kernel
+from .backprop import LOSSES, cost_sum, linear_backward_kernel, output_delta_kernel
 from .dense import dense_forward
+from .two_layer import fits_blocked, two_layer_cost_and_gradient
+from .two_layer import workspace_size as blocked_workspace_size
 from .update import sgd_update
+
+#: A layer above with at most this many units back-propagates without a GEMM.
+NARROW = 16
 
 
 @loop_jit
@@ -23,59 +36,98 @@ def _layer(flat, start, rows, cols):
 
 
 @loop_jit
-def offsets(dims, m):
-    """Start of each ``W_l`` in ``theta`` and of each ``A_l`` in the activation buffer.
+def layout(dims, m):
+    """Where everything lives, for the net ``dims`` on ``m`` samples.
 
-    Returns ``(w_start, a_start)``, each ``(L + 1,)``: ``W_l`` starts at
-    ``w_start[l - 1]`` (``b_l`` right after it), ``A_l`` at ``a_start[l - 1]``;
-    the last entries are the total sizes.
+    Returns ``(w_start, a_start, delta_size, work_size)``: ``W_l`` starts at
+    ``w_start[l - 1]`` in ``theta`` (``b_l`` right after it; ``w_start[L]`` is the
+    parameter count); ``A_l`` starts at ``a_start[l - 1]`` in the work buffer,
+    followed by two delta buffers of ``delta_size`` and a row of ``m`` values.
     """
     L = dims.shape[0] - 1
     w_start = np.zeros(L + 1, np.int64)
     a_start = np.zeros(L + 1, np.int64)
+    delta_size = dims[L] * m
     for l in range(L):
         w_start[l + 1] = w_start[l] + dims[l + 1] * (dims[l] + 1)
         a_start[l + 1] = a_start[l] + dims[l + 1] * m
-    return w_start, a_start
+        if l > 0 and dims[l + 1] > NARROW:  # A_l sits under a wide layer
+            delta_size = max(delta_size, dims[l] * m)
+    work_size = a_start[L] + 2 * delta_size + m
+    if fits_blocked(dims):
+        work_size = blocked_workspace_size(dims)
+    return w_start, a_start, delta_size, work_size
 
 
 @loop_jit
-def cost_and_gradient(X, Y, theta, dims, code, out_code, loss, grad, acts, delta, delta_prev):
-    """Forward and backward pass of the whole net on the columns of ``X``.
+def _narrow_delta(W, dZ, A, row, code):
+    """``A = (W.T @ dZ) * g'(A)`` in place for a narrow ``dZ`` ``(n, m)``: row by row,
+    the derivative is taken from the output before it is overwritten; ``row`` is
+    work space of ``m`` values."""
+    n_prev, m = A.shape
+    for i in range(n_prev):
+        row[:] = 0
+        for k in range(dZ.shape[0]):
+            w = W[k, i]
+            for j in range(m):
+                row[j] += w * dZ[k, j]
+        multiply_by_derivative(row.reshape((1, m)), A[i:i + 1], code)
+        A[i, :] = row
 
-    Writes the gradient into ``grad`` (laid out like ``theta``) and returns the cost.
-    Work space: ``acts`` (``sum(dims[1:]) * m``), ``delta`` and ``delta_prev``
-    (``max(dims[1:]) * m`` each), ``m = X.shape[1]``; buffers may be longer.
-    """
+
+@loop_jit
+def cost_and_gradient_kernel(X, Y, theta, dims, code, out_code, loss, grad, work):
+    """Cost of the net on the columns of ``X``; its gradient into ``grad`` (laid out
+    like ``theta``).  ``work`` has at least ``layout(dims, m)[3]`` values."""
     L = dims.shape[0] - 1
     m = X.shape[1]
-    w_start, a_start = offsets(dims, m)
+    w_start, a_start, delta_size, _ = layout(dims, m)
+    if fits_blocked(dims):
+        n_x, n_h, n_y = dims[0], dims[1], dims[2]
+        return two_layer_cost_and_gradient(
+            X, Y, _layer(theta, 0, n_h, n_x), _layer(theta, n_h * n_x, n_h, 1),
+            _layer(theta, w_start[1], n_y, n_h), _layer(theta, w_start[1] + n_y * n_h, n_y, 1),
+            code, out_code, loss,
+            _layer(grad, 0, n_h, n_x), _layer(grad, n_h * n_x, n_h, 1),
+            _layer(grad, w_start[1], n_y, n_h), _layer(grad, w_start[1] + n_y * n_h, n_y, 1),
+            work)
+    deltas = (work[a_start[L]:a_start[L] + delta_size],
+              work[a_start[L] + delta_size:a_start[L] + 2 * delta_size])
+    row = work[a_start[L] + 2 * delta_size:a_start[L] + 2 * delta_size + m]
+
     A_prev = X
     for l in range(L):
         n_prev, n = dims[l], dims[l + 1]
         W = _layer(theta, w_start[l], n, n_prev)
         b = _layer(theta, w_start[l] + n * n_prev, n, 1)
-        A = _layer(acts, a_start[l], n, m)
+        A = _layer(work, a_start[l], n, m)
         dense_forward(W, A_prev, b, out_code if l == L - 1 else code, A)
         A_prev = A
-    cost = cost_kernel(A_prev, Y, loss, out_code)
+    cost = cost_sum(A_prev, Y, loss, out_code) / m
 
-    dZ = _layer(delta, 0, dims[L], m)
+    dZ = _layer(deltas[0], 0, dims[L], m)
     output_delta_kernel(A_prev, Y, out_code, loss, dZ)
+    spare = 1  # the delta buffer dZ is not in
     for l in range(L - 1, -1, -1):
         n_prev, n = dims[l], dims[l + 1]
         W = _layer(theta, w_start[l], n, n_prev)
         dW = _layer(grad, w_start[l], n, n_prev)
         db = _layer(grad, w_start[l] + n * n_prev, n, 1)
+        no_dA = _layer(row, 0, 0, m)
         if l == 0:
-            linear_backward_kernel(dZ, X, W, dW, db, _layer(delta_prev, 0, 0, m))
+            linear_backward_kernel(dZ, X, W, dW, db, no_dA)
+            break
+        A_below = _layer(work, a_start[l - 1], n_prev, m)
+        if n <= NARROW:
+            linear_backward_kernel(dZ, A_below, W, dW, db, no_dA)
+            _narrow_delta(W, dZ, A_below, row, code)
+            dZ = A_below
         else:
-            A_below = _layer(acts, a_start[l - 1], n_prev, m)
-            dA_prev = _layer(delta_prev, 0, n_prev, m)
-            linear_backward_kernel(dZ, A_below, W, dW, db, dA_prev)
-            multiply_by_derivative(dA_prev, A_below, code)
-            delta, delta_prev = delta_prev, delta
-            dZ = dA_prev
+            dA = _layer(deltas[spare], 0, n_prev, m)
+            linear_backward_kernel(dZ, A_below, W, dW, db, dA)
+            multiply_by_derivative(dA, A_below, code)
+            dZ = dA
+            spare = 1 - spare
     return cost
 
 
@@ -84,16 +136,29 @@ def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
                       code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
     writing each iteration's cost (before its update) into ``costs``."""
-    m = X.shape[1]
-    _, a_start = offsets(dims, m)
     grad = np.zeros_like(theta)
-    acts = np.empty(a_start[-1], theta.dtype)
-    delta = np.empty(dims[1:].max() * m, theta.dtype)
-    delta_prev = np.empty_like(delta)
+    work = np.empty(layout(dims, X.shape[1])[3], theta.dtype)
     for it in range(num_iterations):
-        costs[it] = cost_and_gradient(X, Y, theta, dims, code, out_code, loss,
-                                      grad, acts, delta, delta_prev)
+        costs[it] = cost_and_gradient_kernel(X, Y, theta, dims, code, out_code, loss,
+                                             grad, work)
         sgd_update(theta, grad, learning_rate)
+
+
+# ------------------------------------------------------------- Python-level twins
+def workspace(layer_dims, m, dtype) -> np.ndarray:
+    """The work buffer :func:`cost_and_gradient_kernel` needs for ``m`` samples."""
+    return np.empty(layout(np.asarray(layer_dims, np.int64), m)[3], dtype)
+
+
+def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, loss, grad):
+    """Cost (float) of the net with flat parameters ``theta`` on ``X`` ``(n_x, m)``,
+    ``Y`` ``(n_y, m)``; its gradient is written into ``grad`` (like ``theta``)."""
+    X = as_kernel_array(X)
+    Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    dims = np.asarray(layer_dims, np.int64)
+    return float(cost_and_gradient_kernel(
+        X, Y, theta, dims, CODES[activation], CODES[output_activation], LOSSES[loss], grad,
+        workspace(dims, X.shape[1], X.dtype)))
 
 
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,

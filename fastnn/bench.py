@@ -1,0 +1,423 @@
+"""Benchmark the training step of both backends: ``python -m fastnn bench``.
+
+Times full-batch gradient descent (forward + cost + backward + update, tanh
+hidden layer, sigmoid output, log-loss, the cost recorded every iteration) on a
+few fixed workloads, with the Numba and the NumPy backends side by side in the
+same process and interleaved, and prints per workload and dtype:
+
+* the time per iteration of each backend (median over repeats of one
+  ``train`` call of ``k`` iterations, divided by ``k``, after a warm-up call
+  that compiles),
+* the speedup ``numpy time / numba time``,
+* ``max |Δ params|`` of each backend against the NumPy reference after the
+  same ``k`` iterations from the same start parameters,
+* the GFLOP/s of the Numba step and its fraction of this machine's matmul peak
+  (``np.dot`` of two 2048×2048 matrices, measured in the same run).
+
+The first-call time of the Numba ``train`` (compilation, or loading the on-disk
+cache unless ``FASTNN_CACHE=0``) is reported separately.  ``--compare torch,jax``
+adds the same training step written in PyTorch and JAX when they are importable.
+
+Examples::
+
+    python -m fastnn bench                      # W1-W3, float64 and float32
+    python -m fastnn bench --all --json out.json
+    python -m fastnn bench --workloads W3 --dtypes float32 --blas-threads 1
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import datasets
+from .network import initialize_parameters, train
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark problem: a 2-layer net ``layer_dims`` trained on ``m`` samples."""
+
+    name: str
+    description: str
+    layer_dims: tuple[int, ...]
+    m: int
+    iterations: int  # iterations per timed ``train`` call (default)
+    learning_rate: float
+    default: bool = True  # part of the run without ``--all``
+
+    def data(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """``X (n_x, m)`` and ``Y (1, m)`` of ``dtype``: the planar flower for W1,
+        else uniform ``[0, 1)`` inputs and 0/1 labels from a fixed seed."""
+        if self.name == "W1":
+            X, Y = datasets.planar_flower(self.m)
+        else:
+            rng = np.random.default_rng(12345)
+            X = rng.random((self.layer_dims[0], self.m), dtype=np.dtype(dtype).type)
+            Y = rng.integers(0, 2, (self.layer_dims[-1], self.m))
+        return X.astype(dtype, copy=False), Y.astype(dtype)
+
+    def flops_per_iteration(self) -> float:
+        """≈ 6·m·(weights): 2 for the forward product, 4 for the two backward ones."""
+        weights = sum(a * b for a, b in zip(self.layer_dims[:-1], self.layer_dims[1:]))
+        return 6.0 * self.m * weights
+
+
+#: The workloads of the speed issue.  Iteration counts keep the default run
+#: (W1-W3, both dtypes, default repeats) under about two minutes.
+WORKLOADS: dict[str, Workload] = {w.name: w for w in (
+    Workload("W1", "planar flower", (2, 4, 1), 400, 200, 1.2),
+    Workload("W2", "sign-language shape", (4096, 3, 1), 348, 10, 0.01),
+    Workload("W3", "MNIST-size batch", (784, 128, 1), 10_000, 3, 0.01),
+    Workload("W4", "MNIST full batch (large)", (784, 512, 1), 60_000, 1, 0.01, default=False),
+)}
+
+DTYPES = ("float64", "float32")
+#: ``run(X, Y, params, layer_dims, iterations, learning_rate) -> (params, costs)``
+Runner = Callable[..., tuple[dict, np.ndarray]]
+
+
+# --------------------------------------------------------------------------- backends
+def fastnn_runner(backend: str) -> Runner:
+    """``fastnn.train`` on ``backend`` ("numba" or "numpy")."""
+    def run(X, Y, params, layer_dims, iterations, learning_rate):
+        return train(X, Y, layer_dims, num_iterations=iterations,
+                     learning_rate=learning_rate, params=params, backend=backend)
+    return run
+
+
+def torch_runner() -> Runner:
+    """The same step in PyTorch (hand-written gradients, as in the texts, no autograd)."""
+    import torch
+
+    def run(X, Y, params, layer_dims, iterations, learning_rate):
+        L = len(layer_dims) - 1
+        X, Y = torch.from_numpy(X), torch.from_numpy(Y)
+        W = [torch.from_numpy(params[f"W{l}"].copy()) for l in range(1, L + 1)]
+        b = [torch.from_numpy(params[f"b{l}"].copy()) for l in range(1, L + 1)]
+        m, eps = X.shape[1], torch.finfo(X.dtype).eps
+        costs = torch.empty(iterations, dtype=X.dtype)
+        with torch.no_grad():
+            for it in range(iterations):
+                A = [X]
+                for l in range(L):
+                    Z = torch.addmm(b[l], W[l], A[l])
+                    A.append(torch.sigmoid(Z) if l == L - 1 else torch.tanh(Z))
+                AL = A[L].clamp(eps, 1 - eps)
+                costs[it] = -(Y * AL.log() + (1 - Y) * (1 - AL).log()).sum() / m
+                dZ = A[L] - Y
+                for l in range(L - 1, -1, -1):
+                    dW = dZ @ A[l].T / m
+                    db = dZ.sum(dim=1, keepdim=True) / m
+                    if l > 0:
+                        dZ = (W[l].T @ dZ) * (1 - A[l] * A[l])
+                    W[l] -= learning_rate * dW
+                    b[l] -= learning_rate * db
+        out = {}
+        for l in range(L):
+            out[f"W{l + 1}"], out[f"b{l + 1}"] = W[l].numpy(), b[l].numpy()
+        return out, costs.numpy()
+    return run
+
+
+def jax_runner() -> Runner:
+    """The same step in JAX: one jitted ``lax.scan`` over the iterations."""
+    import jax
+    jax.config.update("jax_enable_x64", True)  # else float64 silently becomes float32
+    import jax.numpy as jnp
+
+    def step(carry, _, X, Y, lr):
+        Ws, bs = carry
+        L, m = len(Ws), X.shape[1]
+        A = [X]
+        for l in range(L):
+            Z = Ws[l] @ A[l] + bs[l]
+            A.append(jax.nn.sigmoid(Z) if l == L - 1 else jnp.tanh(Z))
+        eps = jnp.finfo(X.dtype).eps
+        AL = jnp.clip(A[L], eps, 1 - eps)
+        cost = -jnp.sum(Y * jnp.log(AL) + (1 - Y) * jnp.log(1 - AL)) / m
+        dZ, newW, newb = A[L] - Y, list(Ws), list(bs)
+        for l in range(L - 1, -1, -1):
+            dW = dZ @ A[l].T / m
+            db = jnp.sum(dZ, axis=1, keepdims=True) / m
+            if l > 0:
+                dZ = (Ws[l].T @ dZ) * (1 - A[l] * A[l])
+            newW[l], newb[l] = Ws[l] - lr * dW, bs[l] - lr * db
+        return (tuple(newW), tuple(newb)), cost
+
+    def loop(X, Y, Ws, bs, lr, iterations):
+        lr = lr.astype(X.dtype)
+        return jax.lax.scan(lambda c, x: step(c, x, X, Y, lr), (Ws, bs), None,
+                            length=iterations)
+
+    compiled = jax.jit(loop, static_argnums=5)
+
+    def run(X, Y, params, layer_dims, iterations, learning_rate):
+        L = len(layer_dims) - 1
+        Ws = tuple(jnp.asarray(params[f"W{l}"]) for l in range(1, L + 1))
+        bs = tuple(jnp.asarray(params[f"b{l}"]) for l in range(1, L + 1))
+        (Ws, bs), costs = compiled(jnp.asarray(X), jnp.asarray(Y), Ws, bs,
+                                   jnp.asarray(learning_rate), iterations)
+        costs = np.asarray(costs)  # waits for the result
+        out = {}
+        for l in range(L):
+            out[f"W{l + 1}"], out[f"b{l + 1}"] = np.asarray(Ws[l]), np.asarray(bs[l])
+        return out, costs
+    return run
+
+
+COMPARE: dict[str, Callable[[], Runner]] = {"torch": torch_runner, "jax": jax_runner}
+
+
+# --------------------------------------------------------------------------- measuring
+def matmul_peak(dtype: str, n: int = 2048, repeats: int = 3) -> float:
+    """GFLOP/s of ``np.dot`` of two ``n×n`` matrices of ``dtype`` (best of ``repeats``)."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.random((n, n)).astype(dtype) for _ in range(2))
+    out = np.dot(a, b)
+    best = min(_seconds(lambda: np.dot(a, b, out=out)) for _ in range(repeats))
+    return 2.0 * n**3 / best / 1e9
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
+                  iterations: int, repeats: int) -> dict:
+    """Time one ``train`` call of ``iterations`` steps per backend, interleaved.
+
+    Every call starts from the same parameters.  The first (warm-up) call of each
+    backend is timed separately as ``first_call_seconds`` and its result is compared
+    with the ``numpy`` backend's.  Returns the result record of one table row.
+    """
+    X, Y = workload.data(np.dtype(dtype))
+    dims = list(workload.layer_dims)
+    params = initialize_parameters(dims, seed=0, dtype=dtype)
+    lr = workload.learning_rate
+
+    first, results = {}, {}
+    for name, run in runners.items():
+        start = time.perf_counter()
+        results[name] = run(X, Y, params, dims, iterations, lr)
+        first[name] = time.perf_counter() - start
+
+    calls: dict[str, list[float]] = {name: [] for name in runners}
+    order = list(runners)
+    for r in range(repeats):
+        for name in order if r % 2 == 0 else order[::-1]:
+            calls[name].append(_seconds(lambda: runners[name](X, Y, params, dims, iterations, lr)))
+
+    per_it = {name: statistics.median(t) / iterations for name, t in calls.items()}
+    ref_params, ref_costs = results["numpy"]
+    delta = {name: max(float(np.max(np.abs(np.asarray(p[k], np.float64) - ref_params[k])))
+                       for k in ref_params)
+             for name, (p, _) in results.items() if name != "numpy"}
+    delta_cost = {name: float(np.max(np.abs(np.asarray(c, np.float64) - ref_costs)))
+                  for name, (_, c) in results.items() if name != "numpy"}
+    flops = workload.flops_per_iteration()
+    return {
+        "workload": workload.name,
+        "description": workload.description,
+        "layer_dims": dims,
+        "m": workload.m,
+        "dtype": dtype,
+        "iterations": iterations,
+        "repeats": repeats,
+        "seconds_per_iteration": per_it,
+        "first_call_seconds": first,
+        "first_call_overhead_seconds": {
+            name: max(first[name] - statistics.median(calls[name]), 0.0) for name in runners},
+        "speedup_numba_vs_numpy": per_it["numpy"] / per_it["numba"],
+        "max_abs_delta_params": delta,
+        "max_abs_delta_costs": delta_cost,
+        "flops_per_iteration": flops,
+        "gflops": {name: flops / t / 1e9 for name, t in per_it.items()},
+    }
+
+
+def machine_info(peaks: dict[str, float], blas_threads: int | None) -> dict:
+    """CPU count, platform, library versions, BLAS pools and the measured matmul peak."""
+    import numba
+    import scipy
+
+    info = {
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "scipy": scipy.__version__,
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "fastnn_cache": os.environ.get("FASTNN_CACHE", "1") != "0",
+        "blas_threads_limit": blas_threads,
+        "matmul_peak_gflops": peaks,
+    }
+    try:
+        from threadpoolctl import threadpool_info
+        import scipy.linalg  # noqa: F401  (load SciPy's BLAS, which Numba's np.dot uses)
+        info["blas"] = [{k: p.get(k) for k in ("internal_api", "version", "num_threads",
+                                                "architecture", "filepath")}
+                        for p in threadpool_info()]
+    except ImportError:
+        info["blas"] = "threadpoolctl not installed"
+    return info
+
+
+# --------------------------------------------------------------------------- printing
+def _fmt_time(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def print_report(report: dict, file=sys.stdout) -> None:
+    """Print the machine header, the compile times and one table row per workload/dtype."""
+    info, rows = report["machine"], report["results"]
+    backends = list(rows[0]["seconds_per_iteration"]) if rows else ["numba", "numpy"]
+    say = lambda s="": print(s, file=file)  # noqa: E731
+    say(f"fastnn bench: {info['cpu_count']} CPUs ({info['processor'] or info['machine']}), "
+        f"Python {info['python']}, numpy {info['numpy']}, numba {info['numba']}, "
+        f"scipy {info['scipy']}, BLAS threads "
+        f"{info['blas_threads_limit'] or 'default'}")
+    say("matmul peak (np.dot 2048x2048): " + ", ".join(
+        f"{dt} {g:.1f} GFLOP/s" for dt, g in info["matmul_peak_gflops"].items()))
+    cache = "on: may be a cache load" if info["fastnn_cache"] else "off"
+    seen = {}
+    for row in rows:
+        seen.setdefault(row["dtype"], row["first_call_overhead_seconds"]["numba"])
+    say(f"numba train first call, minus a steady call (compile; FASTNN_CACHE {cache}): "
+        + ", ".join(f"{dt} {_fmt_time(s)}" for dt, s in seen.items()))
+    for note in report.get("notes", []):
+        say(f"note: {note}")
+
+    head = (["workload", "layer_dims", "m", "dtype", "iters"]
+            + [f"{b}/it" for b in backends]
+            + ["speedup", "max|Δparams|"]
+            + [f"max|Δp| {b}" for b in backends if b not in ("numba", "numpy")]
+            + ["numba GFLOP/s", "% peak"])
+    table = [head]
+    for row in rows:
+        t = row["seconds_per_iteration"]
+        g = row["gflops"]["numba"]
+        table.append(
+            [row["workload"], "-".join(map(str, row["layer_dims"])), str(row["m"]),
+             row["dtype"], str(row["iterations"])]
+            + [_fmt_time(t[b]) for b in backends]
+            + [f"{row['speedup_numba_vs_numpy']:.2f}x",
+               f"{row['max_abs_delta_params']['numba']:.1e}"]
+            + [f"{row['max_abs_delta_params'][b]:.1e}" for b in backends
+               if b not in ("numba", "numpy")]
+            + [f"{g:.2f}", f"{100 * g / info['matmul_peak_gflops'][row['dtype']]:.1f}%"])
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    say()
+    for i, r in enumerate(table):
+        say("  ".join(c.rjust(w) if j >= 2 else c.ljust(w)
+                      for j, (c, w) in enumerate(zip(r, widths))))
+        if i == 0:
+            say("  ".join("-" * w for w in widths))
+    say("\nper-iteration times are medians of one train call of `iters` steps / iters; "
+        "speedup = numpy/numba;\nmax|Δparams| is against the numpy backend after the same "
+        "iterations; GFLOP/s counts 6·m·(weights) per step.")
+
+
+# --------------------------------------------------------------------------- CLI
+def _parse_list(text: str, allowed: Sequence[str], what: str) -> list[str]:
+    items = [s.strip() for s in text.split(",") if s.strip()]
+    bad = [s for s in items if s not in allowed]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(
+            f"unknown {what} {bad or text!r}; choose from {', '.join(allowed)}")
+    return items
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``bench`` command's options."""
+    p = argparse.ArgumentParser(
+        prog="python -m fastnn bench",
+        description="Time the training step of the numba and numpy backends.")
+    p.add_argument("--workloads", type=lambda s: _parse_list(s, list(WORKLOADS), "workload"),
+                   help="comma-separated subset of " + ", ".join(
+                       f"{w.name} ({'-'.join(map(str, w.layer_dims))}, m={w.m})"
+                       for w in WORKLOADS.values())
+                   + "; default: all but W4")
+    p.add_argument("--all", action="store_true", help="run every workload, W4 included")
+    p.add_argument("--dtypes", type=lambda s: _parse_list(s, DTYPES, "dtype"),
+                   default=list(DTYPES), help="comma-separated (default: float64,float32)")
+    p.add_argument("--iterations", type=int, metavar="N",
+                   help="iterations per timed train call (default: per workload)")
+    p.add_argument("--repeats", type=int, default=5, metavar="R",
+                   help="timed calls per backend after the warm-up (default: 5)")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--compare", type=lambda s: _parse_list(s, list(COMPARE), "library"),
+                   default=[], help="add columns for torch and/or jax when importable")
+    p.add_argument("--blas-threads", type=int, metavar="N",
+                   help="limit the BLAS thread pools to N (needs threadpoolctl)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the table; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.iterations is not None and args.iterations < 1:
+        raise SystemExit("--iterations must be >= 1")
+    if args.repeats < 1:
+        raise SystemExit("--repeats must be >= 1")
+    if args.all:
+        names = list(WORKLOADS)
+    else:
+        names = args.workloads or [w.name for w in WORKLOADS.values() if w.default]
+
+    limit = nullcontext()
+    if args.blas_threads is not None:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            raise SystemExit("--blas-threads needs threadpoolctl (pip install threadpoolctl)")
+        import scipy.linalg  # noqa: F401  (load SciPy's BLAS before limiting it)
+        limit = threadpool_limits(args.blas_threads, user_api="blas")
+
+    runners: dict[str, Runner] = {"numba": fastnn_runner("numba"),
+                                  "numpy": fastnn_runner("numpy")}
+    notes = []
+    for lib in args.compare:
+        try:
+            runners[lib] = COMPARE[lib]()
+        except ImportError as exc:
+            notes.append(f"{lib} skipped: not importable ({exc})")
+
+    with limit:
+        peaks = {dt: matmul_peak(dt) for dt in args.dtypes}
+        rows = []
+        for name in names:
+            w = WORKLOADS[name]
+            for dt in args.dtypes:
+                rows.append(time_backends(runners, w, dt, args.iterations or w.iterations,
+                                          args.repeats))
+                print(f"  done {name} {dt}", file=sys.stderr, flush=True)
+        info = machine_info(peaks, args.blas_threads)
+    report = {"machine": info, "notes": notes, "results": rows}
+    print_report(report)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

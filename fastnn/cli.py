@@ -1,0 +1,300 @@
+"""The ``python -m fastnn`` command line.
+
+``python -m fastnn``
+    Trains the planar-flower network of text 003 (2-4-1, tanh hidden, sigmoid
+    output, learning rate 1.2, 10 000 iterations) with both backends from the
+    same initial parameters; prints the costs, the accuracy, the time per
+    iteration of each backend, the speedup and how far the two results differ.
+``python -m fastnn train DATA``
+    Fits :class:`fastnn.estimators.MLPClassifier` on a ``.npz`` (arrays ``X``
+    and ``y``, rows are samples) or ``.csv`` file and saves the model.
+``python -m fastnn bench ...``
+    Hands its arguments to :func:`fastnn.bench.main`.
+
+Bad input ends with a one-line message on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, datasets
+from .network import initialize_parameters, predict, train
+
+BACKENDS = ("numba", "numpy")
+PROG = "python -m fastnn"
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit status 2."""
+
+
+# -- numba against numpy ----------------------------------------------------------
+
+@dataclass
+class BackendRun:
+    """Results of training one network with each backend from the same start."""
+
+    params: dict[str, dict[str, np.ndarray]]
+    costs: dict[str, np.ndarray]
+    seconds: dict[str, float]
+    num_iterations: int
+
+    def us_per_iteration(self, backend: str) -> float:
+        """Wall time per training iteration of ``backend``, in microseconds."""
+        return 1e6 * self.seconds[backend] / max(self.num_iterations, 1)
+
+    @property
+    def speedup(self) -> float:
+        """How many times faster the numba run was than the numpy run."""
+        return self.seconds["numpy"] / self.seconds["numba"]
+
+    @property
+    def max_param_diff(self) -> float:
+        """Largest absolute difference between the two backends' final parameters."""
+        a, b = self.params["numba"], self.params["numpy"]
+        return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
+
+    def summary(self) -> str:
+        """One line: time per iteration of each backend, speedup, max |Δ params|."""
+        return (f"numba {self.us_per_iteration('numba'):9.1f} µs/iteration   "
+                f"numpy {self.us_per_iteration('numpy'):9.1f} µs/iteration   "
+                f"speedup {self.speedup:5.1f}x   max |Δ params| {self.max_param_diff:.1e}")
+
+
+def compare_backends(X: np.ndarray, Y: np.ndarray, layer_dims: list[int], *,
+                     num_iterations: int, learning_rate: float, seed: int | None = 0,
+                     init_scale: float = 0.01, **network) -> BackendRun:
+    """Train ``layer_dims`` on ``(X, Y)`` with each backend from one set of initial
+    parameters (``randn * init_scale``, seeded by ``seed``) and time both runs.
+
+    The numba kernels are compiled (or loaded from Numba's cache) by a one-iteration
+    run before the clock starts.  ``network`` takes ``activation``,
+    ``output_activation`` and ``loss`` as in :func:`fastnn.train`.
+    """
+    start_params = initialize_parameters(layer_dims, seed=seed, scale=init_scale,
+                                         dtype=np.asarray(X).dtype)
+    kwargs = dict(learning_rate=learning_rate, params=start_params, **network)
+    train(X, Y, layer_dims, num_iterations=1, backend="numba", **kwargs)  # compile
+    params, costs, seconds = {}, {}, {}
+    for backend in BACKENDS:
+        start = time.perf_counter()
+        params[backend], costs[backend] = train(X, Y, layer_dims, num_iterations=num_iterations,
+                                                backend=backend, **kwargs)
+        seconds[backend] = time.perf_counter() - start
+    return BackendRun(params, costs, seconds, num_iterations)
+
+
+# -- the default command: the texts' planar-flower network ------------------------
+
+def run_demo(num_iterations: int, print_every: int, seed: int) -> None:
+    """Train text 003's 2-4-1 network on the planar flower with both backends; print
+    the costs, accuracy, time per iteration, speedup and max |Δ params|."""
+    X, Y = datasets.planar_flower()
+    layer_dims, learning_rate = [2, 4, 1], 1.2
+    print(f"fastnn {__version__}: planar flower, {X.shape[1]} samples; network {layer_dims} "
+          f"(tanh hidden, sigmoid output), learning rate {learning_rate}, "
+          f"{num_iterations} iterations, seed {seed}")
+    run = compare_backends(X, Y, layer_dims, num_iterations=num_iterations,
+                           learning_rate=learning_rate, seed=seed)
+    print(f"{'iteration':>9}  {'cost numba':>10}  {'cost numpy':>10}")
+    for i in range(0, num_iterations, print_every):
+        print(f"{i:9d}  {run.costs['numba'][i]:10.6f}  {run.costs['numpy'][i]:10.6f}")
+    accuracy = {b: float(np.mean(predict(run.params[b], X, backend=b) == Y)) for b in BACKENDS}
+    print(f"accuracy (training set): numba {accuracy['numba']:.2%}   "
+          f"numpy {accuracy['numpy']:.2%}")
+    print(run.summary())
+
+
+# -- train: the user's own data ---------------------------------------------------
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    """``"16,8"`` -> ``(16, 8)`` (argparse type)."""
+    try:
+        sizes = tuple(int(s) for s in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected positive layer sizes separated by commas, like 16,8; got {text!r}")
+    return sizes
+
+
+def _labels(values: list[str]) -> np.ndarray:
+    """Class labels from CSV text: integers or numbers if they all parse, else strings."""
+    try:
+        numbers = np.array(values, dtype=float)
+    except ValueError:
+        return np.array(values)
+    integral = np.all(numbers == np.round(numbers))
+    return numbers.astype(np.int64) if integral else numbers
+
+
+def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` from a CSV file with a header row; ``target`` names the label column
+    (default: the last).  Every other column must hold numbers."""
+    with open(path, newline="") as f:
+        rows = [row for row in csv.reader(f) if row]
+    if len(rows) < 2:
+        raise UsageError(f"{path}: needs a header row and at least one data row")
+    header, body = [name.strip() for name in rows[0]], rows[1:]
+    if len(header) < 2:
+        raise UsageError(f"{path}: needs at least two columns (features and a label)")
+    target = header[-1] if target is None else target
+    if target not in header:
+        raise UsageError(f"{path}: no column {target!r}; columns are {', '.join(header)}")
+    for line, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise UsageError(f"{path}, line {line}: {len(row)} fields, header has {len(header)}")
+    j = header.index(target)
+    features = [[v for i, v in enumerate(row) if i != j] for row in body]
+    try:
+        X = np.array(features, dtype=float)
+    except ValueError:
+        raise UsageError(f"{path}: every column but the label {target!r} must hold numbers") from None
+    return X, _labels([row[j].strip() for row in body])
+
+
+def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` from the arrays ``X`` and ``y`` of an ``.npz`` file."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in ("X", "y") if k not in data.files]
+            if missing:
+                raise UsageError(f"{path}: no array {missing[0]!r}; it holds "
+                                 f"{', '.join(data.files) or 'nothing'} (need X and y)")
+            return data["X"], data["y"]
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise UsageError(f"{path}: not a readable .npz file ({exc})") from None
+
+
+def load_data(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)``, rows are samples, from a ``.npz`` or ``.csv`` file."""
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"{path}: no such file")
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        return load_csv(file, target)
+    if target is not None:
+        raise UsageError("--target applies to .csv files only; an .npz file holds X and y")
+    if suffix == ".npz":
+        return load_npz(file)
+    raise UsageError(f"{path}: unknown file type {suffix or '(none)'!r}; use .npz or .csv")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Fit an MLPClassifier to the data file, report training accuracy, save the model."""
+    X, y = load_data(args.data, args.target)
+    try:
+        from .estimators import MLPClassifier
+    except ImportError as exc:
+        print(f"{PROG} train: error: fastnn.estimators is not available ({exc})", file=sys.stderr)
+        return 1
+    model = MLPClassifier(hidden_layer_sizes=args.hidden, activation=args.activation,
+                          max_iter=args.epochs, learning_rate_init=args.lr,
+                          batch_size=args.batch_size, random_state=args.seed)
+    try:
+        model.fit(X, y)
+        accuracy = model.score(X, y)
+    except (ValueError, TypeError, FloatingPointError) as exc:
+        raise UsageError(f"{args.data}: {exc}") from None
+    print(f"trained on {X.shape[0]} samples, {X.shape[1]} features, "
+          f"{len(model.classes_)} classes: hidden layers {list(args.hidden)}, "
+          f"{args.activation}, {args.epochs} epochs")
+    print(f"training accuracy: {accuracy:.2%}")
+    model.save(args.model)
+    print(f"model saved to {args.model} (load it with fastnn.persistence.load)")
+    return 0
+
+
+# -- bench: forwarded -------------------------------------------------------------
+
+def run_bench(argv: list[str]) -> int:
+    """Run :func:`fastnn.bench.main` on ``argv``."""
+    try:
+        from .bench import main as bench_main
+    except ImportError as exc:
+        print(f"{PROG} bench: error: fastnn.bench is not available ({exc})", file=sys.stderr)
+        return 1
+    return bench_main(argv)
+
+
+# -- argument parsing -------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m fastnn`` and its ``train`` and ``bench`` commands."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Without a command: train the planar-flower network of the texts "
+                    "(2-4-1, tanh hidden layer, sigmoid output, learning rate 1.2) with the "
+                    "numba and the numpy backend from the same initial parameters, and print "
+                    "the costs, the accuracy, the time per iteration of each backend, the "
+                    "speedup and the largest difference between their final parameters.",
+        epilog=f"Run '{PROG} train --help' and '{PROG} bench --help' for the commands' options.")
+    parser.add_argument("--version", action="version", version=f"fastnn {__version__}")
+    parser.add_argument("--iterations", type=int, default=10_000, metavar="N",
+                        help="training iterations of the default run (default: %(default)s; "
+                             "lower it for a quick check)")
+    parser.add_argument("--print-every", type=int, default=1_000, metavar="K",
+                        help="print the cost every K iterations (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the initial parameters (default: %(default)s)")
+    commands = parser.add_subparsers(dest="command", metavar="{train,bench}")
+
+    fit = commands.add_parser(
+        "train", help="fit an MLPClassifier to your own .npz or .csv data and save it",
+        description="Fit fastnn.estimators.MLPClassifier to DATA, print the training "
+                    "accuracy and save the model (fastnn.persistence.load reads it back).",
+        epilog="DATA is an .npz file with arrays X (samples x features) and y (labels), "
+               "or a .csv file with a header row whose last column (or --target) is the label.")
+    fit.add_argument("data", metavar="DATA", help="an .npz or .csv file")
+    fit.add_argument("--target", metavar="NAME",
+                     help="label column of a .csv file (default: the last column)")
+    fit.add_argument("--hidden", type=_hidden_sizes, default=(16,), metavar="SIZES",
+                     help="hidden layer sizes separated by commas, like 16,8 (default: 16)")
+    fit.add_argument("--activation", default="tanh",
+                     choices=("tanh", "logistic", "sigmoid", "relu", "identity"),
+                     help="hidden-layer activation (default: %(default)s)")
+    fit.add_argument("--epochs", type=int, default=200, metavar="N",
+                     help="passes over the data (default: %(default)s)")
+    fit.add_argument("--lr", type=float, default=0.1, metavar="RATE",
+                     help="learning rate (default: %(default)s)")
+    fit.add_argument("--batch-size", type=int, default=None, metavar="B",
+                     help="samples per gradient step (default: the estimator's)")
+    fit.add_argument("--seed", type=int, default=0,
+                     help="seed of the initial weights and shuffling (default: %(default)s)")
+    fit.add_argument("--model", default="model.npz", metavar="PATH",
+                     help="where to save the fitted model (default: %(default)s)")
+
+    commands.add_parser(
+        "bench", add_help=False, help="time the kernels (all arguments go to fastnn.bench)",
+        description="Every argument after 'bench' is passed to fastnn.bench.main.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        return run_bench(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        if args.command == "train":
+            return run_train(args)
+        if args.iterations < 1 or args.print_every < 1:
+            raise UsageError("--iterations and --print-every must be at least 1")
+        run_demo(args.iterations, args.print_every, args.seed)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

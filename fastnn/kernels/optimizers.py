@@ -1,0 +1,138 @@
+"""Stochastic optimizers, compiled: fused in-place update rules and one whole epoch of
+mini-batch training (shuffled batch gathering included) in one call.
+
+Twins of :mod:`fastnn.optimizers`, with the same names and arguments.  The
+compiled kernels take flat C-contiguous vectors, ``dims`` as an int64 array and
+integer codes; the Python wrappers at the bottom put their arguments in that
+form, so each kernel compiles once per float dtype.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._arrays import as_kernel_array
+from ._jit import loop_jit
+from .activations import CODES
+from .backprop import LOSSES
+from .loop import _layer, cost_and_gradient_kernel, layout
+
+
+@loop_jit
+def momentum_kernel(theta, grad, velocity, learning_rate, momentum, nesterov):
+    """See :func:`fastnn.optimizers.momentum_update`."""
+    lr, mu = theta.dtype.type(learning_rate), theta.dtype.type(momentum)
+    if nesterov:
+        for i in range(theta.shape[0]):
+            velocity[i] = mu * velocity[i] - lr * grad[i]
+            theta[i] += mu * velocity[i] - lr * grad[i]
+    else:
+        for i in range(theta.shape[0]):
+            velocity[i] = mu * velocity[i] - lr * grad[i]
+            theta[i] += velocity[i]
+
+
+@loop_jit
+def adam_kernel(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
+    """See :func:`fastnn.optimizers.adam_update`."""
+    f = theta.dtype.type
+    b1, b2, eps = f(beta_1), f(beta_2), f(epsilon)
+    c1, c2 = f(1) - b1, f(1) - b2
+    step = f(learning_rate * np.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t))
+    for i in range(theta.shape[0]):
+        g = grad[i]
+        m[i] = b1 * m[i] + c1 * g
+        v[i] = b2 * v[i] + c2 * g * g
+        theta[i] -= step * m[i] / (np.sqrt(v[i]) + eps)
+
+
+@loop_jit
+def l2_kernel(grad, theta, dims, alpha, n_samples):
+    """See :func:`fastnn.optimizers.add_l2_penalty`; ``dims`` int64 ``(L + 1,)``."""
+    scale = theta.dtype.type(alpha / n_samples)
+    total = 0.0
+    start = 0
+    for l in range(dims.shape[0] - 1):
+        stop = start + dims[l + 1] * dims[l]
+        for i in range(start, stop):
+            w = theta[i]
+            grad[i] += scale * w
+            total += w * w
+        start = stop + dims[l + 1]  # skip b_l
+    return 0.5 * alpha * total / n_samples
+
+
+@loop_jit
+def gather_columns(src, order, start, out):
+    """``out[:, j] = src[:, order[start + j]]`` for every column ``j`` of ``out``."""
+    n, mb = out.shape
+    for i in range(n):
+        for j in range(mb):
+            out[i, j] = src[i, order[start + j]]
+
+
+@loop_jit
+def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size, alpha,
+                     loss_scale, adam, learning_rate, momentum, nesterov, beta_1, beta_2,
+                     epsilon, t, state):
+    """See :func:`fastnn.optimizers.run_epoch`; ``adam`` selects the rule.
+
+    All work space is allocated once, before the first mini-batch.
+    """
+    n_x, n = X.shape
+    n_y = Y.shape[0]
+    batch = min(batch_size, n)
+    grad = np.empty_like(theta)
+    work = np.empty(layout(dims, batch)[3], theta.dtype)
+    x_buf = np.empty(n_x * batch, X.dtype)
+    y_buf = np.empty(n_y * batch, Y.dtype)
+    total = 0.0
+    for start in range(0, n, batch):
+        mb = min(batch, n - start)
+        Xb, Yb = _layer(x_buf, 0, n_x, mb), _layer(y_buf, 0, n_y, mb)
+        gather_columns(X, order, start, Xb)
+        gather_columns(Y, order, start, Yb)
+        cost = cost_and_gradient_kernel(Xb, Yb, theta, dims, code, out_code, loss, grad,
+                                        work)
+        penalty = l2_kernel(grad, theta, dims, alpha, mb)
+        total += (loss_scale * cost + penalty) * mb
+        if adam:
+            t += 1
+            adam_kernel(theta, grad, state[0], state[1], t, learning_rate, beta_1, beta_2,
+                        epsilon)
+        else:
+            momentum_kernel(theta, grad, state[0], learning_rate, momentum, nesterov)
+    return total / n
+
+
+# ------------------------------------------------------------- Python-level twins
+def momentum_update(theta, grad, velocity, learning_rate, momentum, nesterov):
+    """SGD step with (Nesterov) momentum in place; see :func:`fastnn.optimizers.momentum_update`."""
+    momentum_kernel(theta, as_kernel_array(grad), velocity, float(learning_rate),
+                    float(momentum), bool(nesterov))
+
+
+def adam_update(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
+    """Adam step ``t`` in place; see :func:`fastnn.optimizers.adam_update`."""
+    adam_kernel(theta, as_kernel_array(grad), m, v, int(t), float(learning_rate),
+                float(beta_1), float(beta_2), float(epsilon))
+
+
+def add_l2_penalty(grad, theta, layer_dims, alpha, n_samples) -> float:
+    """L2 gradient into ``grad``, L2 term returned; see :func:`fastnn.optimizers.add_l2_penalty`."""
+    return float(l2_kernel(grad, as_kernel_array(theta), np.asarray(layer_dims, np.int64),
+                           float(alpha), int(n_samples)))
+
+
+def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, order,
+              batch_size, *, alpha, solver, learning_rate, momentum, nesterov, beta_1,
+              beta_2, epsilon, t, state, loss_scale=1.0) -> float:
+    """One compiled epoch of mini-batch training -> the epoch's loss; see
+    :func:`fastnn.optimizers.run_epoch`."""
+    X = as_kernel_array(X)
+    Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    return float(run_epoch_kernel(
+        X, Y, theta, np.asarray(layer_dims, np.int64), CODES[activation],
+        CODES[output_activation], LOSSES[loss], np.ascontiguousarray(order, np.int64),
+        int(batch_size), float(alpha), float(loss_scale), solver == "adam",
+        float(learning_rate), float(momentum), bool(nesterov), float(beta_1),
+        float(beta_2), float(epsilon), int(t), state))
