@@ -72,7 +72,8 @@ def check_array(name: str, a, *, ndim: int = 2, dtype=None) -> np.ndarray:
         raise ValueError(f"{name} must be {ndim}-D; got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
-    arr = arr.astype(dtype or float_dtype(arr), copy=False)
+    with np.errstate(over="ignore"):  # a longdouble too big for float64 -> inf, refused below
+        arr = arr.astype(dtype or float_dtype(arr), copy=False)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN or inf (after conversion to {arr.dtype})")
     return arr
@@ -96,9 +97,9 @@ def check_targets(Y, m: int, n_y: int | None, output_activation: str, dtype) -> 
     return Y
 
 
-def _key_names(mapping) -> list[str]:
-    """The keys of ``mapping`` as sorted strings (keys may be of mixed types)."""
-    return sorted(map(repr, mapping))
+def _key_names(mapping) -> str:
+    """The keys of ``mapping``, sorted, as ``['W1', 'b1', 3]`` (keys may be of mixed types)."""
+    return "[" + ", ".join(sorted(map(repr, mapping))) + "]"
 
 
 def _one_dtype(name: str, arrays: dict) -> None:
@@ -245,9 +246,10 @@ def check_seed(seed):
 def check_float_dtype(dtype) -> np.dtype:
     """``float32`` or ``float64`` (any spelling NumPy understands), as a native dtype."""
     try:
-        resolved = None if dtype is None else np.dtype(dtype).newbyteorder("=")
+        resolved = np.dtype(dtype).newbyteorder("=")
     except TypeError:
         resolved = None
-    if resolved not in FLOAT_DTYPES:
+    # np.dtype(None) is float64 (and a dtype compares equal to None), so refuse None first
+    if dtype is None or resolved is None or resolved not in FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64; got {dtype!r}")
     return resolved

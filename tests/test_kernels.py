@@ -244,7 +244,7 @@ def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype,
                          ids=["blocked-W1", "blocked-W2", "wide-output", "big-narrow-output",
                               "deep", "L1"])
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("m", [1, 63, 64, 65, 300])
+@pytest.mark.parametrize("m", [1, 31, 32, 33, 300, 1030])
 def test_cost_and_gradient(rng, layer_dims, dtype, m):
     """Both kernel paths (blocked small 2-layer nets, layer by layer) and block edges."""
     X = rng.random((layer_dims[0], m)).astype(dtype)

@@ -1,7 +1,7 @@
 """Forward and backward pass of a small 2-layer net, fused, one block of samples at a time.
 
 For the texts' nets (a few hidden units) the whole step is bound by memory and by
-the activation functions, not by arithmetic.  Processing ``BLOCK`` samples at a
+the activation functions, not by arithmetic.  Processing a block of samples at a
 time, forward then backward, keeps each block of ``X`` in cache between its two
 uses (``Z1 = W1 @ X`` and ``dW1 += dZ1 @ X.T``), so ``X`` is read from memory once
 per step, and no ``(n_h, m)`` array is ever written.
@@ -12,8 +12,9 @@ from ._jit import loop_jit
 from .activations import apply_activation, multiply_by_derivative
 from .backprop import cost_sum, output_delta_kernel
 
-#: Samples per block: a block of X (n_x * BLOCK values) should stay in L2 cache.
-BLOCK = 64
+#: A block of X holds about this many values (256 KiB in float64), so it stays in
+#: L2 cache between its two uses; blocks hold 32 to 512 samples.
+BLOCK_VALUES = 32768
 #: Nets with at most this many weights, and at most MAX_OUTPUTS outputs, take the
 #: blocked path; larger ones are better served by BLAS on the whole batch.
 MAX_WEIGHTS = 32768
@@ -29,9 +30,15 @@ def fits_blocked(dims):
 
 
 @loop_jit
+def block_size(n_x):
+    """Samples per block for ``n_x`` input features."""
+    return min(max(BLOCK_VALUES // n_x, 32), 512)
+
+
+@loop_jit
 def workspace_size(dims):
     """Length of the work buffer :func:`two_layer_cost_and_gradient` needs."""
-    return 2 * (dims[1] + dims[2]) * BLOCK
+    return 2 * (dims[1] + dims[2]) * block_size(dims[0])
 
 
 @loop_jit
@@ -74,18 +81,19 @@ def two_layer_cost_and_gradient(X, Y, W1, b1, W2, b2, code, out_code, loss,
     """Cost of the 2-layer net on the columns of ``X`` ``(n_x, m)``; gradients into
     ``dW1 (n_h, n_x)``, ``db1 (n_h, 1)``, ``dW2 (n_y, n_h)``, ``db2 (n_y, 1)``.
     ``work`` is a flat buffer of at least ``workspace_size(dims)`` values."""
-    m = X.shape[1]
+    n_x, m = X.shape
     n_h, n_y = W1.shape[0], W2.shape[0]
+    block = block_size(n_x)
     for g in (dW1, db1, dW2, db2):
         g[:] = 0
     total = 0.0
-    for j0 in range(0, m, BLOCK):
-        nb = min(BLOCK, m - j0)
+    for j0 in range(0, m, block):
+        nb = min(block, m - j0)
         A1 = work[:n_h * nb].reshape((n_h, nb))
-        dZ1 = work[n_h * BLOCK:n_h * BLOCK + n_h * nb].reshape((n_h, nb))
-        start = 2 * n_h * BLOCK
+        dZ1 = work[n_h * block:n_h * block + n_h * nb].reshape((n_h, nb))
+        start = 2 * n_h * block
         A2 = work[start:start + n_y * nb].reshape((n_y, nb))
-        dZ2 = work[start + n_y * BLOCK:start + n_y * BLOCK + n_y * nb].reshape((n_y, nb))
+        dZ2 = work[start + n_y * block:start + n_y * block + n_y * nb].reshape((n_y, nb))
         Yb = Y[:, j0:j0 + nb]
 
         _block_forward(W1, b1, X, j0, code, A1)
