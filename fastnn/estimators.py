@@ -396,34 +396,28 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             raise ValueError("a 2-D y must be a multi-label indicator matrix of 0s and 1s; "
                              f"got target type {type_of_target(y)!r}")
         present = np.arange(y.shape[1]) if multilabel else unique_labels(y)
-        if classes is not None and hasattr(self, "classes_") and not first:
-            if not np.array_equal(unique_labels(classes), self.classes_):
-                raise ValueError(f"classes={classes!r} differs from the classes_ of the "
-                                 f"first call, {self.classes_!r}")
         if first:
-            if incremental and classes is None and not multilabel:
+            if incremental and not multilabel and classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit")
-            labels = present if multilabel or not incremental else unique_labels(classes)
+            labels = unique_labels(classes) if incremental and not multilabel else present
             if not multilabel and len(labels) < 2:
-                raise ValueError(f"{type(self).__name__} needs at least 2 classes; y holds "
-                                 f"only one class, {labels[0]!r}")
-            if not incremental or multilabel:
-                missing = np.setdiff1d(present, labels)
-                if missing.size:
-                    raise ValueError(f"y has labels {missing!r} not in classes")
+                raise ValueError(f"{type(self).__name__} needs at least 2 classes; got only "
+                                 f"one class, {labels[0]!r}")
             self.classes_ = labels
             self._y_type = ("multilabel-indicator" if multilabel
                             else "binary" if len(labels) == 2 else "multiclass")
             self.out_activation_ = "softmax" if self._y_type == "multiclass" else "logistic"
+        elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
+            raise ValueError(f"classes={classes!r} differs from classes_ {self.classes_!r}")
         elif multilabel != (self._y_type == "multilabel-indicator"):
             raise ValueError(f"y is {'multi-label' if multilabel else 'single-label'} but the "
                              f"classifier was fitted on {self._y_type} targets")
         elif self.warm_start and not incremental and set(present) != set(self.classes_):
             raise ValueError("warm_start needs y to have the classes of the previous fit, "
                              f"{self.classes_!r}; y has {present!r}")
-        elif np.setdiff1d(present, self.classes_).size:
-            raise ValueError(f"y has labels {np.setdiff1d(present, self.classes_)!r} not in "
-                             f"classes_ {self.classes_!r}")
+        unknown = np.setdiff1d(present, self.classes_)
+        if unknown.size:
+            raise ValueError(f"y has labels {unknown!r} not in classes_ {self.classes_!r}")
         if multilabel:
             return y
         if self._y_type == "binary":

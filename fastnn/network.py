@@ -178,7 +178,7 @@ def predict(params, X, *, activation="tanh", output_activation="sigmoid", backen
 
 def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
           output_activation="sigmoid", loss="log_loss", seed=None, params=None,
-          print_cost_every=0, backend="numba"):
+          print_cost_every=0, progress=False, backend="numba"):
     """Full-batch gradient descent -> ``(params, costs)``.
 
     X ``(n_x, m)``, Y ``(n_y, m)``, ``layer_dims = [n_x, n_1, ..., n_y]``.  Starts
@@ -186,7 +186,9 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
     ``initialize_parameters(layer_dims, seed=seed, dtype=X.dtype)``.  ``costs``
     ``(num_iterations,)`` holds each iteration's cost before its update.  With
     ``print_cost_every=k > 0`` the cost of iterations 0, k, 2k, ... is printed.
-    With the numba backend the loop runs compiled, in one call per ``k`` iterations.
+    ``progress=True`` shows a tqdm progress bar with the current cost (tqdm is an
+    optional dependency).  With the numba backend the loop runs compiled, in one
+    call, or one call per chunk of iterations when printing or showing progress.
     """
     activation, output_activation, loss = v.check_network(activation, output_activation, loss)
     num_iterations = v.check_count("num_iterations", num_iterations)
@@ -208,6 +210,10 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
     theta = _pack(layers, X.dtype)
     costs = np.empty(num_iterations, X.dtype)
     chunk = print_cost_every or max(num_iterations, 1)
+    bar = None
+    if progress:
+        bar = _progress_bar(num_iterations)
+        chunk = min(chunk, max(num_iterations // 100, 500))
     for start in range(0, num_iterations, chunk):
         stop = min(start + chunk, num_iterations)
         costs[start:stop] = kernels.train_loop(X, Y, theta, dims, stop - start, learning_rate,
@@ -217,6 +223,20 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
             at = start + bad[0] if bad.size else stop - 1
             raise FloatingPointError(f"training diverged: non-finite cost or parameters at "
                                      f"iteration {at}; try a smaller learning_rate")
-        if print_cost_every:
+        if print_cost_every and start % print_cost_every == 0:
             print(f"Cost after iteration {start}: {costs[start]:.6f}")
+        if bar is not None:
+            bar.update(stop - start)
+            bar.set_postfix(cost=f"{costs[stop - 1]:.6f}")
+    if bar is not None:
+        bar.close()
     return _unpack(theta, dims), costs
+
+
+def _progress_bar(total: int):
+    """A tqdm progress bar over ``total`` iterations."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError("progress=True needs tqdm: python -m pip install tqdm") from None
+    return tqdm(total=total, desc="train", unit="it")

@@ -283,10 +283,11 @@ def predict(params, X, *, activation="tanh", output_activation="sigmoid"):
 
 def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
           output_activation="sigmoid", loss="log_loss", seed=None, params=None,
-          print_cost_every=0):
+          print_cost_every=0, progress=False):
     """See :func:`fastnn.train`."""
     from . import network
     return network.train(X, Y, layer_dims, num_iterations=num_iterations,
                          learning_rate=learning_rate, activation=activation,
                          output_activation=output_activation, loss=loss, seed=seed,
-                         params=params, print_cost_every=print_cost_every, backend="numpy")
+                         params=params, print_cost_every=print_cost_every, progress=progress,
+                         backend="numpy")

@@ -228,3 +228,16 @@ def test_reference_module_has_the_tutorial_functions():
     p, c = fastnn.reference.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, seed=0)
     q, d = fastnn.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, seed=0)
     np.testing.assert_allclose(c, d, rtol=1e-12)
+
+
+def test_progress_bar_reports_every_iteration_and_changes_nothing(flower, capsys):
+    pytest.importorskip("tqdm")
+    X, Y = flower
+    kw = dict(num_iterations=1200, learning_rate=1.2, seed=0)
+    plain = fastnn.train(X, Y, [2, 4, 1], **kw)
+    shown = fastnn.train(X, Y, [2, 4, 1], progress=True, **kw)
+    err = capsys.readouterr().err
+    assert "1200/1200" in err and "cost=" in err
+    np.testing.assert_array_equal(plain[1], shown[1])
+    for key in plain[0]:
+        np.testing.assert_array_equal(plain[0][key], shown[0][key])
