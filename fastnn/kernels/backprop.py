@@ -26,7 +26,7 @@ def cost_sum(AL, Y, loss, out_code):
                 d = AL[i, j] - Y[i, j]
                 total += d * d
         return total / 2
-    eps = np.finfo(AL.dtype).eps
+    eps = AL.dtype.type(np.finfo(AL.dtype).eps)  # of AL's dtype, so float32 stays float32
     one = AL.dtype.type(1)
     for i in range(n):
         for j in range(m):

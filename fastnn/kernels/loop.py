@@ -76,12 +76,12 @@ def _narrow_delta(W, dZ, A, row, code):
 
 
 @loop_jit
-def cost_and_gradient_kernel(X, Y, theta, dims, code, out_code, loss, grad, work):
+def cost_and_gradient_kernel(X, Y, theta, dims, plan, code, out_code, loss, grad, work):
     """Cost of the net on the columns of ``X``; its gradient into ``grad`` (laid out
-    like ``theta``).  ``work`` has at least ``layout(dims, m)[3]`` values."""
+    like ``theta``).  ``plan`` is ``layout(dims, m)``; ``work`` has ``plan[3]`` values."""
     L = dims.shape[0] - 1
     m = X.shape[1]
-    w_start, a_start, delta_size, _ = layout(dims, m)
+    w_start, a_start, delta_size, _ = plan
     if fits_blocked(dims):
         n_x, n_h, n_y = dims[0], dims[1], dims[2]
         return two_layer_cost_and_gradient(
@@ -136,29 +136,26 @@ def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
                       code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
     writing each iteration's cost (before its update) into ``costs``."""
+    plan = layout(dims, X.shape[1])
     grad = np.zeros_like(theta)
-    work = np.empty(layout(dims, X.shape[1])[3], theta.dtype)
+    work = np.empty(plan[3], theta.dtype)
     for it in range(num_iterations):
-        costs[it] = cost_and_gradient_kernel(X, Y, theta, dims, code, out_code, loss,
+        costs[it] = cost_and_gradient_kernel(X, Y, theta, dims, plan, code, out_code, loss,
                                              grad, work)
         sgd_update(theta, grad, learning_rate)
 
 
 # ------------------------------------------------------------- Python-level twins
-def workspace(layer_dims, m, dtype) -> np.ndarray:
-    """The work buffer :func:`cost_and_gradient_kernel` needs for ``m`` samples."""
-    return np.empty(layout(np.asarray(layer_dims, np.int64), m)[3], dtype)
-
-
 def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, loss, grad):
     """Cost (float) of the net with flat parameters ``theta`` on ``X`` ``(n_x, m)``,
     ``Y`` ``(n_y, m)``; its gradient is written into ``grad`` (like ``theta``)."""
     X = as_kernel_array(X)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
     dims = np.asarray(layer_dims, np.int64)
+    plan = layout(dims, X.shape[1])
     return float(cost_and_gradient_kernel(
-        X, Y, theta, dims, CODES[activation], CODES[output_activation], LOSSES[loss], grad,
-        workspace(dims, X.shape[1], X.dtype)))
+        X, Y, theta, dims, plan, CODES[activation], CODES[output_activation], LOSSES[loss],
+        grad, np.empty(plan[3], X.dtype)))
 
 
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,

@@ -38,7 +38,7 @@ def block_size(n_x):
 @loop_jit
 def workspace_size(dims):
     """Length of the work buffer :func:`two_layer_cost_and_gradient` needs."""
-    return 2 * (dims[1] + dims[2]) * block_size(dims[0])
+    return (2 * dims[1] + 3 * dims[2]) * block_size(dims[0])
 
 
 @loop_jit
@@ -94,7 +94,9 @@ def two_layer_cost_and_gradient(X, Y, W1, b1, W2, b2, code, out_code, loss,
         start = 2 * n_h * block
         A2 = work[start:start + n_y * nb].reshape((n_y, nb))
         dZ2 = work[start + n_y * block:start + n_y * block + n_y * nb].reshape((n_y, nb))
-        Yb = Y[:, j0:j0 + nb]
+        start += 2 * n_y * block
+        Yb = work[start:start + n_y * nb].reshape((n_y, nb))  # contiguous, so loops vectorise
+        Yb[:] = Y[:, j0:j0 + nb]
 
         _block_forward(W1, b1, X, j0, code, A1)
         _block_forward(W2, b2, A1, 0, out_code, A2)
