@@ -395,7 +395,7 @@ def _sigmoid32(x):
 
 
 def _by_dtype(impl32: Callable, impl64: Callable) -> Callable[[Callable], Callable]:
-    """Make the decorated stub a jit-only function that picks a core by float type."""
+    """Make the decorated stub pick a core by float type in jitted code."""
 
     def register(stub: Callable) -> Callable:
         @overload(stub, jit_options=_CORE_OPTIONS)
@@ -411,24 +411,34 @@ def _by_dtype(impl32: Callable, impl64: Callable) -> Callable[[Callable], Callab
     return register
 
 
+# Each stub's body is what runs when Numba is switched off (NUMBA_DISABLE_JIT=1,
+# e.g. for coverage): NumPy's function on a NumPy scalar, which keeps the dtype.
 @_by_dtype(_exp32, _exp64)
 def _exp(x):
-    """exp core for float32/float64 (jitted code only)."""
+    """exp core for float32/float64."""
+    with np.errstate(all="ignore"):
+        return np.exp(x)
 
 
 @_by_dtype(_log32, _log64)
 def _log(x):
-    """log core for float32/float64 (jitted code only)."""
+    """log core for float32/float64."""
+    with np.errstate(all="ignore"):
+        return np.log(x)
 
 
 @_by_dtype(_tanh32, _tanh64)
 def _tanh(x):
-    """tanh core for float32/float64 (jitted code only)."""
+    """tanh core for float32/float64."""
+    return np.tanh(x)
 
 
 @_by_dtype(_sigmoid32, _sigmoid64)
 def _sigmoid(x):
-    """sigmoid core for float32/float64 (jitted code only)."""
+    """sigmoid core for float32/float64."""
+    with np.errstate(all="ignore"):
+        e = np.exp(-abs(x))
+        return (e * 0 + 1 if x >= 0 else e) / (1 + e)
 
 
 @_scalar_jit
