@@ -5,13 +5,17 @@
 >>> params, costs = fastnn.train(X, Y, [2, 4, 1], num_iterations=1000, learning_rate=1.2, seed=0)
 >>> accuracy = (fastnn.predict(params, X) == Y).mean()
 """
-from . import datasets, reference
+from . import datasets, persistence, reference
+from .estimators import MLPClassifier, MLPRegressor
+from ._threads import get_num_threads, set_num_threads, threads
 from .network import (backward_propagation, compute_cost, forward_propagation,
                       initialize_parameters, predict, train, update_parameters)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "backward_propagation", "compute_cost", "datasets", "forward_propagation",
-    "initialize_parameters", "predict", "reference", "train", "update_parameters",
+    "MLPClassifier", "MLPRegressor", "backward_propagation", "compute_cost", "datasets",
+    "forward_propagation",
+    "get_num_threads", "initialize_parameters", "persistence", "predict", "reference", "set_num_threads",
+    "threads", "train", "update_parameters",
 ]

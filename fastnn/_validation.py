@@ -65,7 +65,9 @@ def _real_array(name: str, a) -> np.ndarray:
 def check_array(name: str, a, *, ndim: int = 2, dtype=None) -> np.ndarray:
     """A finite, non-empty, real ``ndim``-D array, cast to ``dtype`` (default: its float dtype).
 
-    The result is native-endian and may share memory with ``a``; callers never write to it.
+    The result is C-contiguous and native-endian (the one layout the kernels are compiled
+    for, so buffers made ``empty_like`` it are too) and may share memory with ``a``;
+    callers never write to it.
     """
     arr = _real_array(name, a)
     if arr.ndim != ndim:
@@ -73,7 +75,7 @@ def check_array(name: str, a, *, ndim: int = 2, dtype=None) -> np.ndarray:
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     with np.errstate(over="ignore"):  # a longdouble too big for float64 -> inf, refused below
-        arr = arr.astype(dtype or float_dtype(arr), copy=False)
+        arr = arr.astype(dtype or float_dtype(arr), order="C", copy=False)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN or inf (after conversion to {arr.dtype})")
     return arr

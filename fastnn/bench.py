@@ -286,8 +286,10 @@ def _fmt_time(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
 
-def print_report(report: dict, file=sys.stdout) -> None:
-    """Print the machine header, the compile times and one table row per workload/dtype."""
+def print_report(report: dict, file=None) -> None:
+    """Print the machine header, the compile times and one table row per workload/dtype
+    to ``file`` (default: standard output)."""
+    file = file or sys.stdout
     info, rows = report["machine"], report["results"]
     backends = list(rows[0]["seconds_per_iteration"]) if rows else ["numba", "numpy"]
     say = lambda s="": print(s, file=file)  # noqa: E731

@@ -47,12 +47,9 @@ def initialize_parameters(layer_dims, *, seed=None, scale=0.01, dtype=np.float64
     Returns ``{"W1": (n_1, n_0), "b1": (n_1, 1), ..., "WL", "bL"}`` of ``dtype``.
     """
     dims = v.check_layer_dims(layer_dims)
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64; got {dtype}")
-    if not (np.isfinite(scale) and scale >= 0):
-        raise ValueError(f"scale must be finite and >= 0; got {scale!r}")
-    rng = np.random.default_rng(seed)
+    dtype = v.check_float_dtype(dtype)
+    scale = v.check_scale(scale)
+    rng = np.random.default_rng(v.check_seed(seed))
     params = {}
     for l in range(1, len(dims)):
         params[f"W{l}"] = (rng.standard_normal((dims[l], dims[l - 1])) * scale).astype(dtype)
@@ -148,16 +145,7 @@ def update_parameters(params, grads, learning_rate, *, backend="numba") -> dict:
     learning_rate = v.check_learning_rate(learning_rate)
     layers = v.check_params(params)
     dtype = layers[0][0].dtype
-    if not isinstance(grads, dict):
-        raise TypeError(f"grads must be a dict of dW1, db1, ...; got {type(grads).__name__}")
-    try:
-        grad_layers = v.check_params({k[1:]: g for k, g in grads.items()
-                                      if isinstance(k, str) and k.startswith("d")}, dtype)
-    except ValueError as exc:
-        raise ValueError(f"grads do not match params: {exc}".replace("params[", "grads[d")) from None
-    if len(grads) != 2 * len(layers) or _dims(grad_layers) != _dims(layers):
-        raise ValueError(f"grads must have keys dW1, db1, ... shaped like params; got "
-                         f"{ {k: np.shape(g) for k, g in grads.items()} }")
+    grad_layers = v.check_grads(grads, layers)
     theta, grad = _pack(layers, dtype), _pack(grad_layers, dtype)
     _backend(backend).sgd_update(theta, grad, learning_rate)
     return _unpack(theta, _dims(layers))
@@ -194,6 +182,7 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
     num_iterations = v.check_count("num_iterations", num_iterations)
     print_cost_every = v.check_count("print_cost_every", print_cost_every)
     learning_rate = v.check_learning_rate(learning_rate)
+    seed = v.check_seed(seed)
     X = v.check_array("X", X)
     dims = v.check_layer_dims(layer_dims)
     if dims[0] != X.shape[0]:

@@ -258,3 +258,18 @@ def test_cost_and_gradient(rng, layer_dims, dtype, m):
     cost_ref = reference.cost_and_gradient(X, Y, theta, *args, grads["ref"])
     assert cost_fast == pytest.approx(cost_ref, rel=1e-12 if dtype == np.float64 else 1e-5)
     assert_close(grads["fast"], grads["ref"])
+
+
+def test_output_buffers_in_the_wrong_layout_are_refused(rng):
+    dZ = rng.standard_normal((3, 9))
+    A_prev = rng.standard_normal((2, 9))
+    W = rng.standard_normal((3, 2))
+    good = [np.empty((3, 2)), np.empty((3, 1)), np.empty((2, 9))]
+    for i, name in enumerate(["dW", "db", "dA_prev"]):
+        bad = list(good)
+        bad[i] = np.asfortranarray(np.empty(good[i].shape[::-1]).T) if i != 1 else np.empty(3)
+        with pytest.raises(ValueError, match=name):
+            kernels.linear_backward(dZ, A_prev, W, *bad)
+    with pytest.raises(ValueError, match="out"):
+        kernels.linear_activation_forward(W, A_prev, np.zeros((3, 1)), "tanh",
+                                          out=np.empty((9, 3)).T)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_kernel_array
+from ._arrays import as_kernel_array, check_out
 from ._jit import loop_jit
 from .activations import CODES, IDENTITY, SOFTMAX, multiply_by_derivative
 from .dense import matmul_nt, matmul_tn
@@ -98,22 +98,33 @@ def output_delta(AL, Y, output_activation, loss, out=None):
     """``dZ_L`` ``(n_y, m)`` into ``out`` (allocated when None)."""
     AL = as_kernel_array(AL)
     Y = as_kernel_array(Y.astype(AL.dtype, copy=False))
-    if out is None:
-        out = np.empty_like(AL)
+    out = np.empty_like(AL) if out is None else check_out("out", out, AL.shape, AL.dtype)
     output_delta_kernel(AL, Y, CODES[output_activation], LOSSES[loss], out)
     return out
 
 
+def _check_grad_buffers(dZ, A_prev, dW, db, dA_prev):
+    n, m = dZ.shape
+    n_prev = A_prev.shape[0]
+    check_out("dW", dW, (n, n_prev), dZ.dtype)
+    check_out("db", db, (n, 1), dZ.dtype)
+    if dA_prev.size:
+        check_out("dA_prev", dA_prev, (n_prev, m), dZ.dtype)
+
+
 def linear_backward(dZ, A_prev, W, dW, db, dA_prev):
     """Gradients of one linear layer into ``dW``, ``db``, ``dA_prev`` (C-contiguous)."""
-    linear_backward_kernel(as_kernel_array(dZ), as_kernel_array(A_prev), as_kernel_array(W),
-                           dW, db, dA_prev)
+    dZ, A_prev, W = as_kernel_array(dZ), as_kernel_array(A_prev), as_kernel_array(W)
+    _check_grad_buffers(dZ, A_prev, dW, db, dA_prev)
+    linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev)
 
 
 def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
     """One hidden layer's backward step; ``dA`` becomes ``dZ`` in place."""
-    layer_backward_kernel(dA, as_kernel_array(A), as_kernel_array(A_prev),
-                          as_kernel_array(W), CODES[activation], dW, db, dA_prev)
+    A, A_prev = as_kernel_array(A), as_kernel_array(A_prev)
+    check_out("dA", dA, A.shape, A.dtype)
+    _check_grad_buffers(dA, A_prev, dW, db, dA_prev)
+    layer_backward_kernel(dA, A, A_prev, as_kernel_array(W), CODES[activation], dW, db, dA_prev)
 
 
 def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_kernel_array
+from ._arrays import as_kernel_array, check_out
 from ._jit import loop_jit
 from .activations import CODES, apply_activation
 
@@ -86,7 +86,7 @@ def linear_forward(W, A_prev, b):
 def linear_activation_forward(W, A_prev, b, activation, out=None):
     """``g(W @ A_prev + b)`` written into ``out`` ``(n, m)`` (allocated when None)."""
     W, A_prev, b = as_kernel_array(W), as_kernel_array(A_prev), as_kernel_array(b)
-    if out is None:
-        out = np.empty((W.shape[0], A_prev.shape[1]), dtype=W.dtype)
+    shape = (W.shape[0], A_prev.shape[1])
+    out = np.empty(shape, W.dtype) if out is None else check_out("out", out, shape, W.dtype)
     dense_forward(W, A_prev, b, CODES[activation], out)
     return out

@@ -81,8 +81,9 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
     n_x, n = X.shape
     n_y = Y.shape[0]
     batch = min(batch_size, n)
+    plan, last_plan = layout(dims, batch), layout(dims, n - (n - 1) // batch * batch)
     grad = np.empty_like(theta)
-    work = np.empty(layout(dims, batch)[3], theta.dtype)
+    work = np.empty(plan[3], theta.dtype)
     x_buf = np.empty(n_x * batch, X.dtype)
     y_buf = np.empty(n_y * batch, Y.dtype)
     total = 0.0
@@ -91,8 +92,9 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
         Xb, Yb = _layer(x_buf, 0, n_x, mb), _layer(y_buf, 0, n_y, mb)
         gather_columns(X, order, start, Xb)
         gather_columns(Y, order, start, Yb)
-        cost = cost_and_gradient_kernel(Xb, Yb, theta, dims, code, out_code, loss, grad,
-                                        work)
+        cost = cost_and_gradient_kernel(Xb, Yb, theta, dims,
+                                        plan if mb == batch else last_plan, code, out_code,
+                                        loss, grad, work)
         penalty = l2_kernel(grad, theta, dims, alpha, mb)
         total += (loss_scale * cost + penalty) * mb
         if adam:
@@ -106,7 +108,8 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
 
 # ------------------------------------------------------------- Python-level twins
 def momentum_update(theta, grad, velocity, learning_rate, momentum, nesterov):
-    """SGD step with (Nesterov) momentum in place; see :func:`fastnn.optimizers.momentum_update`."""
+    """SGD step with (Nesterov) momentum in place; see
+    :func:`fastnn.optimizers.momentum_update`."""
     momentum_kernel(theta, as_kernel_array(grad), velocity, float(learning_rate),
                     float(momentum), bool(nesterov))
 
@@ -118,7 +121,8 @@ def adam_update(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
 
 
 def add_l2_penalty(grad, theta, layer_dims, alpha, n_samples) -> float:
-    """L2 gradient into ``grad``, L2 term returned; see :func:`fastnn.optimizers.add_l2_penalty`."""
+    """L2 gradient into ``grad``, L2 term returned; see
+    :func:`fastnn.optimizers.add_l2_penalty`."""
     return float(l2_kernel(grad, as_kernel_array(theta), np.asarray(layer_dims, np.int64),
                            float(alpha), int(n_samples)))
 

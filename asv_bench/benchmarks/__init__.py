@@ -1,0 +1,1 @@
+"""asv benchmarks of fastnn (see ../asv.conf.json)."""

@@ -1,0 +1,45 @@
+"""The whole training step (forward + cost + backward + update) on workloads W1-W4."""
+from __future__ import annotations
+
+from .common import BACKENDS, DTYPES, WORKLOADS, run_train
+
+#: Iterations per timed ``train`` call, the same for both backends; divide the
+#: reported time by this to get the time per iteration.
+ITERATIONS = {"W1": 100, "W2": 5, "W3": 1, "W4": 1}
+
+
+class TrainStep:
+    """Time of one ``fastnn.train`` call of ``ITERATIONS[workload]`` iterations.
+
+    The first call (JIT compile or cache load) runs in ``setup``, never in the timing.
+    """
+
+    params = (list(WORKLOADS), DTYPES, BACKENDS)
+    param_names = ["workload", "dtype", "backend"]
+    number = 1
+    repeat = (1, 5, 60.0)
+    warmup_time = 0.0  # setup already made the warm-up call
+    timeout = 900  # W4 with the numpy backend takes seconds per iteration
+
+    _warm: set = set()  # (workload, dtype, backend) already run in this process
+
+    def setup(self, workload, dtype, backend):
+        key = (workload, dtype, backend)
+        if key not in self._warm:
+            run_train(workload, dtype, backend, 1)
+            self._warm.add(key)
+
+    def time_train(self, workload, dtype, backend):
+        run_train(workload, dtype, backend, ITERATIONS[workload])
+
+
+class TrainMemory:
+    """Peak resident memory of a process that builds a workload's data and trains
+    one iteration (includes the data, and for numba the compile or cache load)."""
+
+    params = (["W1", "W3", "W4"], DTYPES, BACKENDS)
+    param_names = ["workload", "dtype", "backend"]
+    timeout = 900
+
+    def peakmem_train(self, workload, dtype, backend):
+        run_train(workload, dtype, backend, 1)

@@ -1,0 +1,68 @@
+"""How many threads fastnn's work may use: Numba's pool and the BLAS pool, set together.
+
+Two pools can run fastnn's arithmetic in parallel: Numba's threading layer (for
+``parallel=True`` kernels) and the BLAS library behind ``np.dot`` (SciPy's
+OpenBLAS inside compiled kernels, NumPy's for the ``numpy`` backend).  The
+functions here set both at once.
+
+* Numba's count is kept **per calling thread** by Numba and can never exceed
+  ``numba.config.NUMBA_NUM_THREADS`` (fixed when Numba starts; set the
+  ``NUMBA_NUM_THREADS`` environment variable before importing to change it).
+* The BLAS limit (through threadpoolctl) is **process-wide**: it applies to
+  every thread and to every BLAS library loaded at the time of the call.
+
+Results do not depend on the count for the small nets fastnn trains (see
+``tests/test_reliability.py``), only speed does.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import numba
+import scipy.linalg.cython_blas  # noqa: F401  (the BLAS compiled kernels call: load it so limits reach it)
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from ._validation import check_count
+
+
+def _check(n) -> int:
+    """``n`` as an int in ``[1, NUMBA_NUM_THREADS]``."""
+    n = check_count("n", n)
+    limit = numba.config.NUMBA_NUM_THREADS
+    if not 1 <= n <= limit:
+        raise ValueError(f"n must be between 1 and {limit} (NUMBA_NUM_THREADS, fixed when "
+                         f"Numba starts); got {n}")
+    return n
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads: Numba's count for the calling thread and the process-wide BLAS
+    limit.  ``1 <= n <= numba.config.NUMBA_NUM_THREADS``."""
+    n = _check(n)
+    numba.set_num_threads(n)
+    threadpool_limits(limits=n, user_api="blas")
+
+
+def get_num_threads() -> int:
+    """Numba's thread count for the calling thread (what :func:`set_num_threads` set)."""
+    return numba.get_num_threads()
+
+
+def blas_num_threads() -> list[int]:
+    """The thread count of every loaded BLAS library."""
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+@contextlib.contextmanager
+def threads(n: int):
+    """Run the ``with`` block on ``n`` threads (see :func:`set_num_threads`), then restore
+    both pools to their previous counts."""
+    n = _check(n)
+    before = numba.get_num_threads()
+    blas = threadpool_limits(limits=n, user_api="blas")
+    numba.set_num_threads(n)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+        blas.restore_original_limits()

@@ -1,0 +1,68 @@
+"""The benchmark command and the asv suite's kernel table (no timing is asserted)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fastnn.reference
+from fastnn import bench
+
+ASV_DIR = Path(__file__).resolve().parents[1] / "asv_bench"
+
+
+def test_bench_main_writes_json(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    rc = bench.main(["--workloads", "W1", "--iterations", "3", "--repeats", "1",
+                     "--json", str(path)])
+    assert rc == 0
+    assert "W1" in capsys.readouterr().out
+
+    report = json.loads(path.read_text())
+    assert set(report) >= {"machine", "results", "notes"}
+    machine = report["machine"]
+    assert machine["cpu_count"] >= 1
+    assert {"numpy", "numba", "matmul_peak_gflops"} <= set(machine)
+    assert set(machine["matmul_peak_gflops"]) == {"float64", "float32"}
+    assert all(g > 0 for g in machine["matmul_peak_gflops"].values())
+
+    rows = {row["dtype"]: row for row in report["results"]}
+    assert set(rows) == {"float64", "float32"}
+    for row in rows.values():
+        assert row["workload"] == "W1" and row["layer_dims"] == [2, 4, 1]
+        assert row["iterations"] == 3
+        assert set(row["seconds_per_iteration"]) == {"numba", "numpy"}
+        assert all(t > 0 for t in row["seconds_per_iteration"].values())
+        assert row["first_call_seconds"]["numba"] > 0
+        assert row["speedup_numba_vs_numpy"] > 0
+        assert row["gflops"]["numba"] > 0
+    assert rows["float64"]["max_abs_delta_params"]["numba"] < 1e-8
+    assert rows["float32"]["max_abs_delta_params"]["numba"] < 1e-3
+
+
+def test_bench_rejects_unknown_workload():
+    with pytest.raises(SystemExit):
+        bench.main(["--workloads", "W9"])
+
+
+def test_bench_compare_skips_missing_library(monkeypatch, tmp_path):
+    def missing():
+        raise ImportError("not installed here")
+    monkeypatch.setitem(bench.COMPARE, "torch", missing)
+    path = tmp_path / "bench.json"
+    bench.main(["--workloads", "W1", "--dtypes", "float64", "--iterations", "1",
+                "--repeats", "1", "--compare", "torch", "--json", str(path)])
+    report = json.loads(path.read_text())
+    assert any("torch" in note for note in report["notes"])
+    assert set(report["results"][0]["seconds_per_iteration"]) == {"numba", "numpy"}
+
+
+def test_asv_kernel_benchmarks_cover_every_kernel(monkeypatch):
+    """Each name in KERNEL_NAMES has benchmark arguments the reference accepts."""
+    monkeypatch.syspath_prepend(str(ASV_DIR))
+    from benchmarks import bench_kernels
+
+    for name in fastnn.reference.KERNEL_NAMES:
+        args = bench_kernels.kernel_args(name, 3, 4, 5, "float64")
+        getattr(fastnn.reference, name)(*args)
+    assert np.dtype(bench_kernels.kernel_args("tanh", 3, 4, 5, "float32")[0].dtype) == np.float32

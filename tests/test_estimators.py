@@ -1,0 +1,252 @@
+"""MLPClassifier and MLPRegressor: scikit-learn's estimator checks, parity with
+scikit-learn's own MLPs, the two backends, persistence and user errors."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import neural_network as sk
+from sklearn.datasets import load_digits, make_classification, make_multilabel_classification
+from sklearn.datasets import make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from fastnn.estimators import MLPClassifier, MLPRegressor
+from fastnn.persistence import load
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100),
+                          MLPClassifier(max_iter=50, backend="numpy")])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+# ------------------------------------------------------------------ data
+def _classification(n_classes=3, n=120, seed=0):
+    X, y = make_classification(n_samples=n, n_features=6, n_informative=4,
+                               n_classes=n_classes, random_state=seed)
+    return X, y
+
+
+def _regression(n_targets=1):
+    X, y = make_regression(n_samples=90, n_features=5, n_targets=n_targets, noise=0.1,
+                           random_state=0)
+    return X, y / y.std()
+
+
+def _fit_pair(ours, theirs, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ours.fit(X, y), theirs.fit(X, y)
+
+
+def _assert_same_fit(a, b, rtol=1e-9):
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=rtol)
+    for ours, theirs in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=1e-12)
+    assert (a.n_iter_, a.t_, a.n_layers_, a.n_outputs_, a.out_activation_) == \
+           (b.n_iter_, b.t_, b.n_layers_, b.n_outputs_, b.out_activation_)
+    if b.validation_scores_ is None:
+        assert a.validation_scores_ is None and a.best_loss_ == pytest.approx(b.best_loss_)
+    else:
+        np.testing.assert_allclose(a.validation_scores_, b.validation_scores_)
+        assert a.best_validation_score_ == pytest.approx(b.best_validation_score_)
+
+
+# ------------------------------------------------------------------ parity with scikit-learn
+CLASSIFIER_SETTINGS = [
+    dict(solver="adam"),
+    dict(solver="sgd", learning_rate_init=0.05, momentum=0.9, nesterovs_momentum=True),
+    dict(solver="sgd", learning_rate_init=0.05, momentum=0.5, nesterovs_momentum=False),
+    dict(solver="sgd", learning_rate_init=0.05, momentum=0.0, shuffle=False, batch_size=32),
+    dict(solver="adam", activation="logistic", hidden_layer_sizes=(7, 5), alpha=0.1),
+    dict(solver="adam", activation="tanh", early_stopping=True, validation_fraction=0.2,
+         n_iter_no_change=3, learning_rate_init=0.02),
+    dict(solver="adam", activation="identity", tol=0.5, n_iter_no_change=2),
+]
+
+
+@pytest.mark.parametrize("settings", CLASSIFIER_SETTINGS)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_classifier_fits_like_sklearn(settings, n_classes):
+    X, y = _classification(n_classes)
+    kw = dict(hidden_layer_sizes=(10,), max_iter=15, random_state=1) | settings
+    ours, theirs = _fit_pair(MLPClassifier(**kw), sk.MLPClassifier(**kw), X, y)
+    _assert_same_fit(ours, theirs)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9)
+
+
+def test_multilabel_classifier_fits_like_sklearn():
+    X, Y = make_multilabel_classification(n_samples=80, n_features=5, n_classes=3,
+                                          random_state=0)
+    kw = dict(hidden_layer_sizes=(8,), max_iter=10, random_state=0)
+    ours, theirs = _fit_pair(MLPClassifier(**kw), sk.MLPClassifier(**kw), X, Y)
+    _assert_same_fit(ours, theirs)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("n_targets", [1, 3])
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_regressor_fits_like_sklearn(n_targets, solver):
+    X, y = _regression(n_targets)
+    kw = dict(hidden_layer_sizes=(9,), max_iter=12, random_state=0, solver=solver,
+              learning_rate_init=0.01, alpha=0.01)
+    ours, theirs = _fit_pair(MLPRegressor(**kw), sk.MLPRegressor(**kw), X, y)
+    _assert_same_fit(ours, theirs)  # loss_ is scikit-learn's, averaged over outputs
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9, atol=1e-12)
+
+
+def test_partial_fit_and_warm_start_continue_like_sklearn():
+    X, y = _classification()
+    ours, theirs = MLPClassifier(random_state=0), sk.MLPClassifier(random_state=0)
+    for est in (ours, theirs):
+        for _ in range(3):
+            est.partial_fit(X, y, classes=[0, 1, 2])
+    _assert_same_fit(ours, theirs)
+    kw = dict(max_iter=4, warm_start=True, random_state=0)
+    ours, theirs = _fit_pair(MLPRegressor(**kw), sk.MLPRegressor(**kw), *_regression())
+    _fit_pair(ours, theirs, *_regression())
+    _assert_same_fit(ours, theirs)
+
+
+def test_digits_accuracy_within_one_point_of_sklearn():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X / 16, y, test_size=0.2,
+                                                        random_state=0)
+    kw = dict(hidden_layer_sizes=(64,), solver="adam", alpha=1e-4, batch_size=200,
+              max_iter=60, random_state=0)
+    ours, theirs = _fit_pair(MLPClassifier(**kw), sk.MLPClassifier(**kw), X_train, y_train)
+    assert abs(ours.score(X_test, y_test) - theirs.score(X_test, y_test)) <= 0.01
+    assert ours.score(X_test, y_test) > 0.9
+
+
+# ------------------------------------------------------------------ backends, dtypes, seeds
+@pytest.mark.parametrize("Estimator, data", [(MLPClassifier, _classification),
+                                             (MLPRegressor, _regression)])
+def test_backends_agree(Estimator, data):
+    X, y = data()
+    kw = dict(hidden_layer_sizes=(6, 5), max_iter=10, random_state=3, batch_size=16)
+    numba_fit = Estimator(**kw).fit(X, y)
+    numpy_fit = Estimator(**kw, backend="numpy").fit(X, y)
+    _assert_same_fit(numba_fit, numpy_fit, rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype, expected", [(np.float32, np.float32),
+                                             (np.float64, np.float64),
+                                             (np.int64, np.float64)])
+def test_dtype_follows_X(dtype, expected):
+    X, y = _classification()
+    X = (X * 10).astype(dtype)
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(X, y)
+    assert all(c.dtype == expected for c in est.coefs_ + est.intercepts_)
+    assert est.predict_proba(X).dtype == expected
+
+
+def test_random_state_makes_fits_reproducible():
+    X, y = _classification()
+    fits = [MLPClassifier(max_iter=5, random_state=7).fit(X, y) for _ in range(2)]
+    _assert_same_fit(*fits, rtol=0)
+    other = MLPClassifier(max_iter=5, random_state=8).fit(X, y)
+    assert not np.allclose(other.coefs_[0], fits[0].coefs_[0])
+
+
+def test_full_batch_and_convergence_warning():
+    X, y = _classification()
+    est = MLPClassifier(batch_size=None, max_iter=3, random_state=0, tol=0)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        est.fit(X, y)
+    assert est.n_iter_ == 3 and est.t_ == 3 * len(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        MLPClassifier(max_iter=50, tol=10.0, n_iter_no_change=1).fit(X, y)
+
+
+def test_early_stopping_keeps_best_weights():
+    X, y = _classification(n=300)
+    est = MLPClassifier(hidden_layer_sizes=(10,), early_stopping=True, max_iter=60,
+                        n_iter_no_change=3, learning_rate_init=0.05, random_state=0).fit(X, y)
+    assert est.best_loss_ is None and est.n_iter_ < 60
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.validation_scores_[-1] < est.best_validation_score_
+    # the held-out split is drawn from the seed's stream right after the initial weights
+    rng = np.random.RandomState(0)
+    for shape in [(6, 10), (10,), (10, 3), (3,)]:
+        rng.uniform(size=shape)
+    _, X_val, _, y_val = train_test_split(X, y, random_state=rng, test_size=0.1)
+    assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_)
+
+
+def test_verbose_prints_the_loss_of_every_epoch(capsys):
+    X, y = _classification()
+    est = MLPClassifier(max_iter=3, verbose=True, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"Iteration {i}, loss = {loss:.8f}"
+                     for i, loss in enumerate(est.loss_curve_, start=1)]
+
+
+# ------------------------------------------------------------------ persistence
+def _fitted_with_string_labels():
+    X, y = _classification()
+    labels = np.array(["cat", "dog", "emu"])[y]
+    return MLPClassifier(hidden_layer_sizes=(5, 4), max_iter=5, random_state=0).fit(X, labels), X
+
+
+def test_pickle_round_trip():
+    est, X = _fitted_with_string_labels()
+    clone = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(clone.predict(X), est.predict(X))
+    np.testing.assert_array_equal(clone.predict_proba(X), est.predict_proba(X))
+
+
+@pytest.mark.parametrize("make", [_fitted_with_string_labels,
+                                  lambda: (MLPRegressor(max_iter=3, random_state=0)
+                                           .fit(*_regression(2)), _regression(2)[0])])
+def test_save_and_load_round_trip(tmp_path, make):
+    est, X = make()
+    path = tmp_path / "model.npz"
+    est.save(path)
+    with np.load(path, allow_pickle=False) as data:  # plain arrays only, no pickled code
+        assert all(data[k].dtype != object for k in data.files)
+    loaded = load(path)
+    assert type(loaded) is type(est) and loaded.get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    assert loaded.loss_curve_ == est.loss_curve_ and loaded.n_iter_ == est.n_iter_
+    loaded.partial_fit(X, est.predict(X))  # the loaded estimator trains on
+
+
+# ------------------------------------------------------------------ user errors
+@pytest.mark.parametrize("settings, match", [
+    (dict(solver="lbfgs"), "solver must be one of"),
+    (dict(activation="softmax"), "activation must be one of"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(hidden_layer_sizes=(3, 0)), "hidden_layer_sizes"),
+    (dict(learning_rate_init=0.0), "learning_rate_init"),
+    (dict(backend="cuda"), "backend must be one of"),
+    (dict(momentum=1.5), "momentum"),
+])
+def test_bad_settings_are_named(settings, match):
+    X, y = _classification()
+    with pytest.raises(ValueError, match=match):
+        MLPClassifier(**settings).fit(X, y)
+
+
+def test_bad_labels_are_explained():
+    X, y = _classification()
+    with pytest.raises(ValueError, match="Unknown label type"):
+        MLPClassifier().fit(X, y + 0.5)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        MLPClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="classes must be passed"):
+        MLPClassifier().partial_fit(X, y)
+    est = MLPClassifier(max_iter=2).partial_fit(X, y, classes=[0, 1, 2, 3])
+    with pytest.raises(ValueError, match="not in classes_"):
+        est.partial_fit(X, y + 2)
+    with pytest.raises(ValueError, match="early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="multi-label indicator"):
+        MLPClassifier().fit(X, np.column_stack([y, y]))

@@ -1,0 +1,142 @@
+"""The optimizer kernels against their NumPy twins, and the twins against the formulas."""
+import numpy as np
+import pytest
+from conftest import DTYPES, assert_close
+
+from fastnn import optimizers as ref
+from fastnn import reference
+from fastnn.kernels import optimizers as nb
+
+SIZES = [1, 7, 64, 1000]
+
+
+def test_both_modules_provide_every_name():
+    for name in ref.OPTIMIZER_NAMES:
+        assert callable(getattr(ref, name)) and callable(getattr(nb, name))
+
+
+def _vectors(rng, n, dtype, k):
+    return [rng.standard_normal(n).astype(dtype) for _ in range(k)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+def test_momentum_update_matches_twin(rng, dtype, n, momentum, nesterov):
+    theta, grad, velocity = _vectors(rng, n, dtype, 3)
+    results = []
+    for mod in (ref, nb):
+        th, vel = theta.copy(), velocity.copy()
+        for _ in range(3):
+            mod.momentum_update(th, grad, vel, 0.05, momentum, nesterov)
+        results.append((th, vel))
+    for a, b in zip(*results):
+        assert_close(b, a)
+
+
+def test_momentum_zero_is_plain_sgd(rng):
+    theta, grad, velocity = _vectors(rng, 50, np.float64, 3)
+    expected = theta.copy()
+    reference.sgd_update(expected, grad, 0.1)
+    for mod in (ref, nb):
+        th = theta.copy()
+        mod.momentum_update(th, grad, velocity.copy(), 0.1, 0.0, True)
+        assert_close(th, expected)  # exact in NumPy; fused multiply-adds in Numba
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+def test_adam_update_matches_twin(rng, dtype, n):
+    theta, grad = _vectors(rng, n, dtype, 2)
+    results = []
+    for mod in (ref, nb):
+        th, m, v = theta.copy(), np.zeros(n, dtype), np.zeros(n, dtype)
+        for t in range(1, 4):
+            mod.adam_update(th, grad * t, m, v, t, 1e-2, 0.9, 0.999, 1e-8)
+        results.append((th, m, v))
+    for a, b in zip(*results):
+        assert_close(b, a)
+
+
+def test_adam_first_step_moves_each_parameter_by_the_learning_rate(rng):
+    theta, grad = _vectors(rng, 20, np.float64, 2)
+    th = theta.copy()
+    ref.adam_update(th, grad, np.zeros(20), np.zeros(20), 1, 0.01, 0.9, 0.999, 0.0)
+    np.testing.assert_allclose(theta - th, 0.01 * np.sign(grad), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dims", [[3, 1], [5, 7, 3], [64, 32, 16, 10]])
+def test_add_l2_penalty_matches_twin_and_skips_biases(rng, dtype, dims):
+    n = sum(dims[l + 1] * (dims[l] + 1) for l in range(len(dims) - 1))
+    theta, grad = _vectors(rng, n, dtype, 2)
+    results = []
+    for mod in (ref, nb):
+        g = grad.copy()
+        results.append((mod.add_l2_penalty(g, theta, dims, 0.3, 17), g))
+    (p_ref, g_ref), (p_nb, g_nb) = results
+    assert_close(g_nb, g_ref)
+    weights = [W for W, _ in reference.unpack(theta, dims)]
+    expected = 0.3 / (2 * 17) * sum(float(np.sum(W.astype(np.float64) ** 2)) for W in weights)
+    assert_close(np.float64(p_ref), expected, dtype)
+    assert_close(np.float64(p_nb), expected, dtype)
+    for (_, db), (_, db0) in zip(reference.unpack(g_ref, dims), reference.unpack(grad, dims)):
+        np.testing.assert_array_equal(db, db0)
+
+
+def _problem(rng, dtype, dims, n, output):
+    X = rng.standard_normal((dims[0], n)).astype(dtype)
+    if output == "softmax":
+        Y = np.eye(dims[-1], dtype=dtype)[:, rng.integers(0, dims[-1], n)]
+    elif output == "sigmoid":
+        Y = (rng.random((dims[-1], n)) > 0.5).astype(dtype)
+    else:
+        Y = rng.standard_normal((dims[-1], n)).astype(dtype)
+    size = sum(dims[l + 1] * (dims[l] + 1) for l in range(len(dims) - 1))
+    theta = (rng.standard_normal(size) * 0.3).astype(dtype)
+    return X, Y, theta
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("dims, output, loss, batch_size", [
+    ([4, 6, 3], "softmax", "log_loss", 10),
+    ([4, 20, 20, 2], "sigmoid", "log_loss", 64),
+    ([4, 5, 2], "identity", "squared_error", 7),
+])
+def test_run_epoch_matches_twin(rng, dtype, solver, dims, output, loss, batch_size):
+    n = 53
+    X, Y, theta = _problem(rng, dtype, dims, n, output)
+    order = rng.permutation(n)
+    settings = dict(alpha=0.01, solver=solver, learning_rate=0.01, momentum=0.9,
+                    nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, loss_scale=0.5)
+    results = []
+    for mod in (ref, nb):
+        th, state = theta.copy(), np.zeros((2, theta.size), dtype)
+        losses = [mod.run_epoch(X, Y, th, dims, "tanh", output, loss, order, batch_size,
+                                t=k * -(-n // batch_size), state=state, **settings)
+                  for k in range(3)]
+        results.append((np.array(losses, dtype), th, state))
+    for a, b in zip(*results):
+        assert_close(b, a, dtype)
+
+
+def test_run_epoch_loss_is_the_size_weighted_mean_of_batch_losses(rng):
+    dims, n, batch = [3, 4, 2], 10, 4
+    X, Y, theta = _problem(rng, np.float64, dims, n, "sigmoid")
+    order = rng.permutation(n)
+    th = theta.copy()
+    loss = ref.run_epoch(X, Y, th, dims, "relu", "sigmoid", "log_loss", order, batch,
+                         alpha=0.5, solver="sgd", learning_rate=0.0, momentum=0.0,
+                         nesterov=False, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0,
+                         state=np.zeros((2, theta.size)))
+    np.testing.assert_array_equal(th, theta)  # a zero learning rate changes nothing
+    grad = np.empty_like(theta)
+    total = 0.0
+    for start in range(0, n, batch):
+        idx = order[start:start + batch]
+        cost = reference.cost_and_gradient(X[:, idx], Y[:, idx], theta, dims, "relu",
+                                           "sigmoid", "log_loss", grad)
+        sq = sum(np.sum(W ** 2) for W, _ in reference.unpack(theta, dims))
+        total += (cost + 0.5 * 0.5 * sq / idx.size) * idx.size
+    assert loss == pytest.approx(total / n, rel=1e-12)
