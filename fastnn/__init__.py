@@ -5,17 +5,27 @@
 >>> params, costs = fastnn.train(X, Y, [2, 4, 1], num_iterations=1000, learning_rate=1.2, seed=0)
 >>> accuracy = (fastnn.predict(params, X) == Y).mean()
 """
-from . import datasets, persistence, reference
-from .estimators import MLPClassifier, MLPRegressor
+from . import datasets, reference
 from ._threads import get_num_threads, set_num_threads, threads
 from .network import (backward_propagation, compute_cost, forward_propagation,
                       initialize_parameters, predict, train, update_parameters)
 
 __version__ = "0.1.0"
 
+# scikit-learn takes about a second to import: load the estimators on first use.
+_LAZY = {"MLPClassifier": "estimators", "MLPRegressor": "estimators",
+         "persistence": None, "load": "persistence"}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'fastnn' has no attribute {name!r}")
+    import importlib
+    module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
+    return module if _LAZY[name] is None else getattr(module, name)
+
 __all__ = [
     "MLPClassifier", "MLPRegressor", "backward_propagation", "compute_cost", "datasets",
-    "forward_propagation",
-    "get_num_threads", "initialize_parameters", "persistence", "predict", "reference", "set_num_threads",
-    "threads", "train", "update_parameters",
+    "forward_propagation", "get_num_threads", "initialize_parameters", "load", "persistence",
+    "predict", "reference", "set_num_threads", "threads", "train", "update_parameters",
 ]

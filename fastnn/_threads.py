@@ -19,10 +19,15 @@ from __future__ import annotations
 import contextlib
 
 import numba
-import scipy.linalg.cython_blas  # noqa: F401  (the BLAS compiled kernels call: load it so limits reach it)
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from ._validation import check_count
+
+
+def _load_blas() -> None:
+    """Load the BLAS compiled kernels call (SciPy's), so limits reach it too; done on
+    first use rather than at ``import fastnn``, which it would slow by ~0.2 s."""
+    import scipy.linalg.cython_blas  # noqa: F401
 
 
 def _check(n) -> int:
@@ -39,6 +44,7 @@ def set_num_threads(n: int) -> None:
     """Use ``n`` threads: Numba's count for the calling thread and the process-wide BLAS
     limit.  ``1 <= n <= numba.config.NUMBA_NUM_THREADS``."""
     n = _check(n)
+    _load_blas()
     numba.set_num_threads(n)
     threadpool_limits(limits=n, user_api="blas")
 
@@ -50,6 +56,7 @@ def get_num_threads() -> int:
 
 def blas_num_threads() -> list[int]:
     """The thread count of every loaded BLAS library."""
+    _load_blas()
     return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
 
 
@@ -58,6 +65,7 @@ def threads(n: int):
     """Run the ``with`` block on ``n`` threads (see :func:`set_num_threads`), then restore
     both pools to their previous counts."""
     n = _check(n)
+    _load_blas()
     before = numba.get_num_threads()
     blas = threadpool_limits(limits=n, user_api="blas")
     numba.set_num_threads(n)
