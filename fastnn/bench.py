@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import datasets
 from .network import initialize_parameters, train
@@ -247,10 +248,17 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
     }
 
 
+def _disk_cache_on() -> bool:
+    """Whether the Numba kernels use the on-disk cache (``FASTNN_CACHE``, writable dir)."""
+    from .kernels import _jit
+    return bool(_jit.CACHE)
+
+
 def machine_info(peaks: dict[str, float], blas_threads: int | None) -> dict:
     """CPU count, platform, library versions, BLAS pools and the measured matmul peak."""
     import numba
     import scipy
+    import scipy.linalg.cython_blas  # noqa: F401  (loaded, so threadpool_info sees it)
 
     info = {
         "cpu_count": os.cpu_count(),
@@ -262,18 +270,14 @@ def machine_info(peaks: dict[str, float], blas_threads: int | None) -> dict:
         "numba": numba.__version__,
         "scipy": scipy.__version__,
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
-        "fastnn_cache": os.environ.get("FASTNN_CACHE", "1") != "0",
+        "fastnn_cache": _disk_cache_on(),
         "blas_threads_limit": blas_threads,
         "matmul_peak_gflops": peaks,
+        # SciPy's BLAS is the one np.dot calls inside Numba kernels; NumPy's the other.
+        "blas": [{k: lib.get(k) for k in ("internal_api", "version", "num_threads",
+                                          "architecture", "filepath")}
+                 for lib in threadpool_info() if lib.get("user_api") == "blas"],
     }
-    try:
-        from threadpoolctl import threadpool_info
-        import scipy.linalg  # noqa: F401  (load SciPy's BLAS, which Numba's np.dot uses)
-        info["blas"] = [{k: p.get(k) for k in ("internal_api", "version", "num_threads",
-                                                "architecture", "filepath")}
-                        for p in threadpool_info()]
-    except ImportError:
-        info["blas"] = "threadpoolctl not installed"
     return info
 
 
@@ -369,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", type=lambda s: _parse_list(s, list(COMPARE), "library"),
                    default=[], help="add columns for torch and/or jax when importable")
     p.add_argument("--blas-threads", type=int, metavar="N",
-                   help="limit the BLAS thread pools to N (needs threadpoolctl)")
+                   help="limit the BLAS thread pools (NumPy's and SciPy's) to N")
     return p
 
 
@@ -387,11 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     limit = nullcontext()
     if args.blas_threads is not None:
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:
-            raise SystemExit("--blas-threads needs threadpoolctl (pip install threadpoolctl)")
-        import scipy.linalg  # noqa: F401  (load SciPy's BLAS before limiting it)
+        import scipy.linalg.cython_blas  # noqa: F401  (load SciPy's BLAS before limiting it)
         limit = threadpool_limits(args.blas_threads, user_api="blas")
 
     runners: dict[str, Runner] = {"numba": fastnn_runner("numba"),
