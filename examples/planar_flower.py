@@ -33,7 +33,7 @@ def main() -> None:
 
     fig, ax = figure(panel_size=(6.0, 5.5))
     plot_decision_boundary(ax, lambda P: fastnn.predict(params, P), X, Y,
-                           f"Planar flower: decision boundary, 4 tanh hidden units")
+                           "Planar flower: decision boundary, 4 tanh hidden units")
     save_figure(fig, args.out, "planar_flower_boundary.png")
 
 

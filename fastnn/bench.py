@@ -180,7 +180,7 @@ COMPARE: dict[str, Callable[[], Runner]] = {"torch": torch_runner, "jax": jax_ru
 
 
 # --------------------------------------------------------------------------- measuring
-def matmul_peak(dtype: str, n: int = 2048, repeats: int = 3) -> float:
+def matmul_peak(dtype: str, n: int = 2048, repeats: int = 5) -> float:
     """GFLOP/s of ``np.dot`` of two ``n×n`` matrices of ``dtype`` (best of ``repeats``)."""
     rng = np.random.default_rng(0)
     a, b = (rng.random((n, n)).astype(dtype) for _ in range(2))

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_kernel_array
+from ._arrays import as_kernel_array, check_out
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
 from .backprop import LOSSES, cost_sum, linear_backward_kernel, output_delta_kernel
 from .dense import dense_forward
 from .two_layer import fits_blocked, two_layer_cost_and_gradient
 from .two_layer import workspace_size as blocked_workspace_size
-from .update import sgd_update
+from .update import sgd_update_kernel
 
 #: A layer above with at most this many units back-propagates without a GEMM.
 NARROW = 16
@@ -142,15 +142,16 @@ def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
     for it in range(num_iterations):
         costs[it] = cost_and_gradient_kernel(X, Y, theta, dims, plan, code, out_code, loss,
                                              grad, work)
-        sgd_update(theta, grad, learning_rate)
+        sgd_update_kernel(theta, grad, learning_rate)
 
 
 # ------------------------------------------------------------- Python-level twins
 def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, loss, grad):
     """Cost (float) of the net with flat parameters ``theta`` on ``X`` ``(n_x, m)``,
     ``Y`` ``(n_y, m)``; its gradient is written into ``grad`` (like ``theta``)."""
-    X = as_kernel_array(X)
+    X, theta = as_kernel_array(X), as_kernel_array(theta)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    check_out("grad", grad, theta.shape, theta.dtype)
     dims = np.asarray(layer_dims, np.int64)
     plan = layout(dims, X.shape[1])
     return float(cost_and_gradient_kernel(
@@ -164,6 +165,7 @@ def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
     the twin of :func:`fastnn.reference.train_loop`."""
     X = as_kernel_array(X)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    check_out("theta", theta, theta.shape, X.dtype)
     costs = np.empty(num_iterations, dtype=theta.dtype)
     train_loop_kernel(X, Y, theta, np.asarray(layer_dims, np.int64), num_iterations,
                       float(learning_rate), CODES[activation], CODES[output_activation],
