@@ -19,6 +19,7 @@ import argparse
 import csv
 import sys
 import time
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,28 @@ def run_demo(num_iterations: int, print_every: int, seed: int) -> None:
 
 # -- train: the user's own data ---------------------------------------------------
 
+def _positive_int(text: str) -> int:
+    """An int >= 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1; got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    """A finite float > 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number > 0; got {text!r}")
+    return value
+
+
 def _hidden_sizes(text: str) -> tuple[int, ...]:
     """``"16,8"`` -> ``(16, 8)`` (argparse type)."""
     try:
@@ -198,17 +221,22 @@ def run_train(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"{PROG} train: error: fastnn.estimators is not available ({exc})", file=sys.stderr)
         return 1
+    optional = {} if args.batch_size is None else {"batch_size": args.batch_size}
     model = MLPClassifier(hidden_layer_sizes=args.hidden, activation=args.activation,
-                          max_iter=args.epochs, learning_rate_init=args.lr,
-                          batch_size=args.batch_size, random_state=args.seed)
-    try:
-        model.fit(X, y)
-        accuracy = model.score(X, y)
-    except (ValueError, TypeError, FloatingPointError) as exc:
-        raise UsageError(f"{args.data}: {exc}") from None
+                          solver=args.solver, learning_rate_init=args.lr, max_iter=args.epochs,
+                          random_state=args.seed, backend=args.backend, **optional)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(X, y)
+            accuracy = model.score(X, y)
+        except (ValueError, TypeError, FloatingPointError) as exc:
+            raise UsageError(f"{args.data}: {exc}") from None
+    for warning in caught:
+        print(f"{PROG} train: warning: {warning.message}", file=sys.stderr)
     print(f"trained on {X.shape[0]} samples, {X.shape[1]} features, "
           f"{len(model.classes_)} classes: hidden layers {list(args.hidden)}, "
-          f"{args.activation}, {args.epochs} epochs")
+          f"{args.activation}, {args.solver}, {model.n_iter_} epochs")
     print(f"training accuracy: {accuracy:.2%}")
     model.save(args.model)
     print(f"model saved to {args.model} (load it with fastnn.persistence.load)")
@@ -240,10 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "speedup and the largest difference between their final parameters.",
         epilog=f"Run '{PROG} train --help' and '{PROG} bench --help' for the commands' options.")
     parser.add_argument("--version", action="version", version=f"fastnn {__version__}")
-    parser.add_argument("--iterations", type=int, default=10_000, metavar="N",
+    parser.add_argument("--iterations", type=_positive_int, default=10_000, metavar="N",
                         help="training iterations of the default run (default: %(default)s; "
                              "lower it for a quick check)")
-    parser.add_argument("--print-every", type=int, default=1_000, metavar="K",
+    parser.add_argument("--print-every", type=_positive_int, default=1_000, metavar="K",
                         help="print the cost every K iterations (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the initial parameters (default: %(default)s)")
@@ -261,16 +289,21 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--hidden", type=_hidden_sizes, default=(16,), metavar="SIZES",
                      help="hidden layer sizes separated by commas, like 16,8 (default: 16)")
     fit.add_argument("--activation", default="tanh",
-                     choices=("tanh", "logistic", "sigmoid", "relu", "identity"),
+                     choices=("tanh", "logistic", "relu", "identity"),
                      help="hidden-layer activation (default: %(default)s)")
-    fit.add_argument("--epochs", type=int, default=200, metavar="N",
-                     help="passes over the data (default: %(default)s)")
-    fit.add_argument("--lr", type=float, default=0.1, metavar="RATE",
+    fit.add_argument("--solver", default="adam", choices=("adam", "sgd"),
+                     help="optimizer (default: %(default)s)")
+    fit.add_argument("--epochs", type=_positive_int, default=200, metavar="N",
+                     help="at most N passes over the data; training stops earlier once the "
+                          "loss stops improving (default: %(default)s)")
+    fit.add_argument("--lr", type=_positive_float, default=0.001, metavar="RATE",
                      help="learning rate (default: %(default)s)")
-    fit.add_argument("--batch-size", type=int, default=None, metavar="B",
-                     help="samples per gradient step (default: the estimator's)")
+    fit.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
+                     help="samples per gradient step (default: min(200, number of samples))")
     fit.add_argument("--seed", type=int, default=0,
                      help="seed of the initial weights and shuffling (default: %(default)s)")
+    fit.add_argument("--backend", default="numba", choices=BACKENDS,
+                     help="compiled kernels or the NumPy reference (default: %(default)s)")
     fit.add_argument("--model", default="model.npz", metavar="PATH",
                      help="where to save the fitted model (default: %(default)s)")
 
@@ -291,10 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return run_train(args)
-        if args.iterations < 1 or args.print_every < 1:
-            raise UsageError("--iterations and --print-every must be at least 1")
         run_demo(args.iterations, args.print_every, args.seed)
     except UsageError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print(f"{parser.prog}{' ' + args.command if args.command else ''}: error: {exc}",
+              file=sys.stderr)
         return 2
     return 0

@@ -241,7 +241,7 @@ def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype,
 
 @pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [30, 40, 20], [200, 200, 1],
                                         [5, 20, 30, 2], [3, 1]],
-                         ids=["blocked-W1", "blocked-W2", "wide-output", "big-narrow-output",
+                         ids=["blocked-W1", "W2", "wide-output", "big-narrow-output",
                               "deep", "L1"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m", [1, 31, 32, 33, 300, 1030])

@@ -21,16 +21,67 @@ would cache a function of this directory (the package's ``__pycache__``, else
 read-only install with a read-only home), kernels are compiled in memory
 instead and one warning says so.  Every module that jits uses :data:`CACHE`.
 
-Numba keys a cached kernel on a hash of its own source file's contents, so
-editing a file recompiles that file's kernels (touching it does not).  It
-does not follow calls into other files: after editing a function that other
-files' kernels call (``fastmath.py``), clear the ``__pycache__`` directories or
-set ``FASTNN_CACHE=0``.
+The cache is never stale.  Numba keys a cached function on a hash of its own
+source file only, so a kernel that calls (and inlines) a function of another
+file would keep stale machine code after that file changed.  fastnn's kernels
+are therefore cached through locators (``NUMBA_CACHE_DIR`` when set, else the
+package's ``__pycache__``, else ``~/.cache/numba``, as Numba's own) whose source stamp is one hash of every ``.py`` file in
+this directory: editing any kernel file recompiles all kernels on next use,
+touching one recompiles nothing.
 """
+import hashlib
 import os
+import pathlib
 import warnings
 
 import numba
+from numba.core import caching
+
+_KERNELS_DIR = pathlib.Path(__file__).resolve().parent
+
+
+def _sources_hash() -> str:
+    """One hash of the contents of every kernel source file."""
+    digest = hashlib.sha256()
+    for path in sorted(_KERNELS_DIR.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+_SOURCES_HASH = _sources_hash()
+
+
+class _KernelsLocatorMixin:
+    """Claims only this directory's functions; stamps them with every kernel file's hash."""
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if pathlib.Path(py_file).resolve().parent != _KERNELS_DIR:
+            return None
+        return super().from_function(py_func, py_file)
+
+    def get_source_stamp(self):
+        return _SOURCES_HASH
+
+
+class _KernelsUserProvided(_KernelsLocatorMixin, caching.UserProvidedCacheLocator):
+    """``NUMBA_CACHE_DIR``, when set."""
+
+
+class _KernelsInTree(_KernelsLocatorMixin, caching.InTreeCacheLocator):
+    """The package's ``__pycache__``, when writable."""
+
+
+class _KernelsUserWide(_KernelsLocatorMixin, caching.UserWideCacheLocator):
+    """``~/.cache/numba``, when the package is read-only."""
+
+
+def _install_locators() -> None:
+    """Put fastnn's locators first in Numba's list, in Numba's own order of preference
+    (they claim no function outside this directory)."""
+    locators = caching.CacheImpl._locator_classes
+    mine = [_KernelsUserProvided, _KernelsInTree, _KernelsUserWide]
+    locators[:] = mine + [cls for cls in locators if cls not in mine]
 
 MATH_FLAGS = frozenset({"contract"})
 LOOP_FLAGS = frozenset({"contract", "reassoc", "nsz"})
@@ -57,6 +108,7 @@ def _use_disk_cache() -> bool:
     """Whether kernels use the on-disk cache; warns once when it is wanted but impossible."""
     if os.environ.get("FASTNN_CACHE", "1") == "0":
         return False
+    _install_locators()
     problem = _disk_cache_problem()
     if problem is None:
         return True

@@ -15,9 +15,11 @@ from .backprop import cost_sum, output_delta_kernel
 #: A block of X holds about this many values (256 KiB in float64), so it stays in
 #: L2 cache between its two uses; blocks hold 32 to 512 samples.
 BLOCK_VALUES = 32768
-#: Nets with at most MAX_HIDDEN hidden units and MAX_OUTPUTS outputs take the blocked
-#: path (its row loops make n_h * n_x passes over a block); wider ones, like a
-#: 64-unit digits net, are better served by BLAS on the whole batch.
+#: Nets with at most MAX_INPUTS inputs, MAX_HIDDEN hidden units and MAX_OUTPUTS outputs
+#: take the blocked path: its row loops make n_h * n_x short passes over a block, which
+#: only pays while both are small.  Wider nets, like a 64-unit digits net or the
+#: 4096-input sign-language net, are better served by BLAS on the whole batch.
+MAX_INPUTS = 64
 MAX_HIDDEN = 16
 MAX_OUTPUTS = 16
 
@@ -27,7 +29,7 @@ def fits_blocked(dims):
     """Whether the net ``dims`` ``[n_x, n_h, n_y]`` takes the blocked path."""
     if dims.shape[0] != 3:
         return False
-    return dims[1] <= MAX_HIDDEN and dims[2] <= MAX_OUTPUTS
+    return dims[0] <= MAX_INPUTS and dims[1] <= MAX_HIDDEN and dims[2] <= MAX_OUTPUTS
 
 
 @loop_jit

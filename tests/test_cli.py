@@ -1,0 +1,173 @@
+"""``python -m fastnn``: the default run, ``train`` on the user's files, ``bench`` and errors."""
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fastnn import cli
+
+
+def run_module(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fastnn", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def estimators():
+    """Skip ``train`` tests while fastnn.estimators is not installed."""
+    return pytest.importorskip("fastnn.estimators",
+                               reason="'train' needs fastnn.estimators, not importable yet")
+
+
+@pytest.fixture
+def blobs():
+    """40 samples, 3 features, two well-separated classes."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 20)
+    X = rng.normal(size=(40, 3)) + 3.0 * y[:, None]
+    return X, y
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+# -- help -------------------------------------------------------------------------
+
+def test_help_documents_every_command():
+    result = run_module("--help")
+    assert result.returncode == 0
+    for text in ("train", "bench", "--iterations", "--print-every", "planar-flower"):
+        assert text in result.stdout
+
+
+def test_train_help_documents_its_options(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("DATA", "--target", "--hidden", "--activation", "--epochs", "--lr",
+                   "--batch-size", "--seed", "--model"):
+        assert option in out
+
+
+# -- the default run --------------------------------------------------------------
+
+def test_default_run_prints_costs_accuracy_and_speedup():
+    result = run_module("--iterations", "300", "--print-every", "100")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "[2, 4, 1]" in lines[0] and "learning rate 1.2" in lines[0]
+    rows = [line.split() for line in lines if re.fullmatch(r"\s*\d+\s+[\d.]+\s+[\d.]+", line)]
+    assert [int(r[0]) for r in rows] == [0, 100, 200]
+    assert all(r[1] == r[2] for r in rows)  # the backends agree to the printed digits
+    assert float(rows[-1][1]) < float(rows[0][1]) < 0.7  # starts near log 2, then learns
+    accuracy = re.search(r"accuracy \(training set\): numba ([\d.]+)%\s+numpy ([\d.]+)%",
+                         result.stdout)
+    assert accuracy and float(accuracy[1]) > 80 and accuracy[1] == accuracy[2]
+    timing = re.search(r"numba\s+([\d.]+) µs/iteration\s+numpy\s+([\d.]+) µs/iteration\s+"
+                       r"speedup\s+([\d.]+)x\s+max \|Δ params\| ([\d.e+-]+)", result.stdout)
+    assert timing, result.stdout
+    assert float(timing[4]) < 1e-8
+
+
+def test_compare_backends_starts_both_from_the_same_parameters():
+    X, Y = np.array([[0.0, 1.0, 2.0, 3.0]]), np.array([[0.0, 0.0, 1.0, 1.0]])
+    run = cli.compare_backends(X, Y, [1, 2, 1], num_iterations=5, learning_rate=0.5, seed=3)
+    assert run.num_iterations == 5
+    np.testing.assert_allclose(run.costs["numba"], run.costs["numpy"], rtol=1e-12)
+    assert run.max_param_diff < 1e-12 and run.speedup > 0
+    assert "µs/iteration" in run.summary()
+
+
+# -- train ------------------------------------------------------------------------
+
+def test_train_on_npz_saves_a_model(estimators, blobs, tmp_path, capsys):
+    X, y = blobs
+    np.savez(tmp_path / "data.npz", X=X, y=y)
+    model = tmp_path / "m.npz"
+    status = cli.main(["train", str(tmp_path / "data.npz"), "--hidden", "8,4", "--epochs", "30",
+                       "--lr", "0.05", "--seed", "1", "--model", str(model)])
+    out = capsys.readouterr().out
+    assert status == 0
+    accuracy = re.search(r"training accuracy: ([\d.]+)%", out)
+    assert accuracy and float(accuracy[1]) >= 90
+    from fastnn.persistence import load
+    loaded = load(model)
+    assert loaded.hidden_layer_sizes == (8, 4)
+    np.testing.assert_array_equal(loaded.predict(X[:5]), np.zeros(5))
+
+
+def test_train_on_csv_with_named_target_and_string_labels(estimators, blobs, tmp_path, capsys):
+    X, y = blobs
+    labels = np.array(["cat", "dog"])[y]
+    path = tmp_path / "pets.csv"
+    write_csv(path, ["weight", "kind", "height", "age"],
+              [[a, label, b, c] for (a, b, c), label in zip(X, labels)])
+    status = cli.main(["train", str(path), "--target", "kind", "--epochs", "30", "--lr", "0.05",
+                       "--batch-size", "10", "--model", str(tmp_path / "pets.npz")])
+    assert status == 0
+    assert "3 features, 2 classes" in capsys.readouterr().out
+    from fastnn.persistence import load
+    assert list(load(tmp_path / "pets.npz").classes_) == ["cat", "dog"]
+
+
+# -- bench ------------------------------------------------------------------------
+
+def test_bench_forwards_every_argument(monkeypatch):
+    bench = pytest.importorskip("fastnn.bench", reason="fastnn.bench not importable yet")
+    received = []
+    monkeypatch.setattr(bench, "main", lambda argv: received.append(argv) or 7)
+    assert cli.main(["bench", "--workloads", "W1", "--help"]) == 7
+    assert received == [["--workloads", "W1", "--help"]]
+
+
+# -- errors -----------------------------------------------------------------------
+
+def write_bad_files(tmp_path):
+    (tmp_path / "data.txt").write_text("x,y\n1,0\n")
+    write_csv(tmp_path / "data.csv", ["a", "b", "label"], [[1, 2, 0], [3, 4, 1]])
+    write_csv(tmp_path / "words.csv", ["a", "label"], [["one", 0], ["two", 1]])
+    np.savez(tmp_path / "noy.npz", X=np.ones((2, 2)))
+    (tmp_path / "broken.npz").write_text("not a zip file")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "missing.csv"], "no such file"),
+    (["train", "data.txt"], "unknown file type '.txt'"),
+    (["train", "data.csv", "--target", "colour"], "no column 'colour'"),
+    (["train", "words.csv"], "must hold numbers"),
+    (["train", "noy.npz"], "no array 'y'"),
+    (["train", "broken.npz"], "not a readable .npz file"),
+])
+def test_bad_input_is_one_line_and_exit_status_2(args, message, tmp_path, capsys, monkeypatch):
+    write_bad_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and message in captured.err
+    assert captured.err.startswith("python -m fastnn train: error:")
+
+
+@pytest.mark.parametrize("args", [["--iterations", "0"], ["train", "a.csv", "--hidden", "4,x"],
+                                  ["train", "a.csv", "--lr", "-1"], ["frobnicate"]])
+def test_bad_options_exit_2(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(args)
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_missing_file_from_the_shell_has_no_traceback(tmp_path):
+    result = run_module("train", "nothing.npz", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "python -m fastnn train: error: nothing.npz: no such file"
