@@ -43,7 +43,8 @@ def accuracy(predicted: np.ndarray, expected: np.ndarray) -> float:
 
 def report(title: str, run: BackendRun, **accuracies: float) -> None:
     """Print one network's timing line (numba beside numpy) and its accuracies."""
-    scores = "   ".join(f"{name.replace('_', ' ')} {value:.2%}" for name, value in accuracies.items())
+    scores = "   ".join(f"{name.replace('_', ' ')} {value:.2%}"
+                         for name, value in accuracies.items())
     print(f"{title}: {scores}")
     print(f"  {run.summary()}")
 

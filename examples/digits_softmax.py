@@ -17,13 +17,15 @@ import warnings
 from typing import Callable
 
 import numpy as np
-from _common import accuracy, figure, make_parser, plot_costs, report, save_figure
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
 
 import fastnn
 from fastnn.cli import BACKENDS, BackendRun, compare_backends
+
+from _common import accuracy, figure, make_parser, plot_costs, report, save_figure
 
 HIDDEN = 32
 LEARNING_RATE = 0.5
@@ -31,16 +33,26 @@ LEARNING_RATE = 0.5
 Predictor = Callable[[np.ndarray], np.ndarray]  # rows of images -> digit labels
 
 
-def fit_estimator(X: np.ndarray, y: np.ndarray, iterations: int) -> tuple[BackendRun, Predictor]:
-    """Fit ``MLPClassifier`` with each backend (full batch, plain gradient descent)."""
-    from fastnn.estimators import MLPClassifier
-    from sklearn.exceptions import ConvergenceWarning
+def estimator_class() -> type | None:
+    """``fastnn.estimators.MLPClassifier``, or None while that module is not installed."""
+    try:
+        from fastnn.estimators import MLPClassifier
+    except ModuleNotFoundError as exc:
+        if exc.name != "fastnn.estimators":
+            raise
+        return None
+    return MLPClassifier
 
-    def make(backend: str, max_iter: int) -> MLPClassifier:
-        return MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="tanh", solver="sgd",
-                             momentum=0.0, alpha=0.0, batch_size=None,
-                             learning_rate_init=LEARNING_RATE, max_iter=max_iter,
-                             random_state=0, backend=backend)
+
+def fit_estimator(classifier: type, X: np.ndarray, y: np.ndarray,
+                  iterations: int) -> tuple[BackendRun, Predictor]:
+    """Fit ``classifier`` (MLPClassifier) with each backend (full batch, plain gradient
+    descent)."""
+    def make(backend: str, max_iter: int):
+        return classifier(hidden_layer_sizes=(HIDDEN,), activation="tanh", solver="sgd",
+                          momentum=0.0, alpha=0.0, batch_size=None,
+                          learning_rate_init=LEARNING_RATE, max_iter=max_iter,
+                          random_state=0, backend=backend)
 
     models, seconds = {}, {}
     with warnings.catch_warnings():  # the iteration budget is chosen, not a failure
@@ -51,7 +63,8 @@ def fit_estimator(X: np.ndarray, y: np.ndarray, iterations: int) -> tuple[Backen
             models[backend] = make(backend, iterations).fit(X, y)
             seconds[backend] = time.perf_counter() - start
     run = BackendRun(
-        params={b: {f"coef_{i}": c for i, c in enumerate(m.coefs_)} for b, m in models.items()},
+        params={b: {f"{kind}_{i}": a for kind in ("coefs_", "intercepts_")
+                    for i, a in enumerate(getattr(m, kind))} for b, m in models.items()},
         costs={b: np.asarray(m.loss_curve_) for b, m in models.items()},
         seconds=seconds, num_iterations=models["numba"].n_iter_)
     return run, models["numba"].predict
@@ -85,10 +98,11 @@ def main() -> None:
     images, labels = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         images / 16.0, labels, test_size=0.25, stratify=labels, random_state=0)
-    try:
-        run, predict = fit_estimator(X_train, y_train, args.iterations)
+    classifier = estimator_class()
+    if classifier is not None:
+        run, predict = fit_estimator(classifier, X_train, y_train, args.iterations)
         how = "fastnn.estimators.MLPClassifier"
-    except ImportError:
+    else:
         run, predict = train_functions(X_train, y_train, args.iterations)
         how = "fastnn.train (fastnn.estimators is not installed)"
     test_accuracy = accuracy(predict(X_test), y_test)

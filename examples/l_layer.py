@@ -11,10 +11,11 @@ curve and the decision boundary.
 """
 from __future__ import annotations
 
-from _common import accuracy, figure, make_parser, plot_costs, plot_decision_boundary, report, save_figure
-
 import fastnn
 from fastnn.cli import compare_backends
+
+from _common import (accuracy, figure, make_parser, plot_costs, plot_decision_boundary,
+                     report, save_figure)
 
 LEARNING_RATE = 0.3  # larger rates make the cost oscillate in this deeper net
 

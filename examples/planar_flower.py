@@ -8,10 +8,11 @@ curve and the decision boundary.
 """
 from __future__ import annotations
 
-from _common import accuracy, figure, make_parser, plot_costs, plot_decision_boundary, report, save_figure
-
 import fastnn
 from fastnn.cli import compare_backends
+
+from _common import (accuracy, figure, make_parser, plot_costs, plot_decision_boundary,
+                     report, save_figure)
 
 LAYER_DIMS = [2, 4, 1]
 LEARNING_RATE = 1.2

@@ -14,13 +14,14 @@ three models, and writes the cost curves.
 """
 from __future__ import annotations
 
-from _common import accuracy, figure, make_parser, plot_costs, report, save_figure
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 import fastnn
 from fastnn.cli import compare_backends
+
+from _common import accuracy, figure, make_parser, plot_costs, report, save_figure
 
 LEARNING_RATE = 0.01  # both texts
 # name: (layer_dims, scale of the random initial weights), as in texts 002 and 000

@@ -10,10 +10,11 @@ and accuracies and writes both decision boundaries and the cost curves.
 """
 from __future__ import annotations
 
-from _common import accuracy, figure, make_parser, plot_costs, plot_decision_boundary, report, save_figure
-
 import fastnn
 from fastnn.cli import compare_backends
+
+from _common import (accuracy, figure, make_parser, plot_costs, plot_decision_boundary,
+                     report, save_figure)
 
 MODELS = {"logistic regression [2, 1]": [2, 1], "hidden layer [2, 4, 1]": [2, 4, 1]}
 LEARNING_RATE = 1.0

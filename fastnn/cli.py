@@ -163,8 +163,11 @@ def _labels(values: list[str]) -> np.ndarray:
 def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` from a CSV file with a header row; ``target`` names the label column
     (default: the last).  Every other column must hold numbers."""
-    with open(path, newline="") as f:
-        rows = [row for row in csv.reader(f) if row]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [row for row in csv.reader(f) if row]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"{path}: not a readable CSV file ({exc})") from None
     if len(rows) < 2:
         raise UsageError(f"{path}: needs a header row and at least one data row")
     header, body = [name.strip() for name in rows[0]], rows[1:]
@@ -181,7 +184,8 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     try:
         X = np.array(features, dtype=float)
     except ValueError:
-        raise UsageError(f"{path}: every column but the label {target!r} must hold numbers") from None
+        raise UsageError(f"{path}: every column but the label {target!r} must hold "
+                         "numbers") from None
     return X, _labels([row[j].strip() for row in body])
 
 
@@ -218,8 +222,11 @@ def run_train(args: argparse.Namespace) -> int:
     X, y = load_data(args.data, args.target)
     try:
         from .estimators import MLPClassifier
-    except ImportError as exc:
-        print(f"{PROG} train: error: fastnn.estimators is not available ({exc})", file=sys.stderr)
+    except ModuleNotFoundError as exc:
+        if exc.name != "fastnn.estimators":
+            raise
+        print(f"{PROG} train: error: this fastnn has no fastnn.estimators module yet",
+              file=sys.stderr)
         return 1
     optional = {} if args.batch_size is None else {"batch_size": args.batch_size}
     model = MLPClassifier(hidden_layer_sizes=args.hidden, activation=args.activation,
@@ -249,8 +256,11 @@ def run_bench(argv: list[str]) -> int:
     """Run :func:`fastnn.bench.main` on ``argv``."""
     try:
         from .bench import main as bench_main
-    except ImportError as exc:
-        print(f"{PROG} bench: error: fastnn.bench is not available ({exc})", file=sys.stderr)
+    except ModuleNotFoundError as exc:
+        if exc.name != "fastnn.bench":
+            raise
+        print(f"{PROG} bench: error: this fastnn has no fastnn.bench module yet",
+              file=sys.stderr)
         return 1
     return bench_main(argv)
 

@@ -20,8 +20,8 @@ def run_module(*args: str, cwd=None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def estimators():
     """Skip ``train`` tests while fastnn.estimators is not installed."""
-    return pytest.importorskip("fastnn.estimators",
-                               reason="'train' needs fastnn.estimators, not importable yet")
+    pytest.importorskip("fastnn.estimators",
+                        reason="'train' needs fastnn.estimators, not importable yet")
 
 
 @pytest.fixture
@@ -90,7 +90,8 @@ def test_compare_backends_starts_both_from_the_same_parameters():
 
 # -- train ------------------------------------------------------------------------
 
-def test_train_on_npz_saves_a_model(estimators, blobs, tmp_path, capsys):
+@pytest.mark.usefixtures("estimators")
+def test_train_on_npz_saves_a_model(blobs, tmp_path, capsys):
     X, y = blobs
     np.savez(tmp_path / "data.npz", X=X, y=y)
     model = tmp_path / "m.npz"
@@ -106,7 +107,8 @@ def test_train_on_npz_saves_a_model(estimators, blobs, tmp_path, capsys):
     np.testing.assert_array_equal(loaded.predict(X[:5]), np.zeros(5))
 
 
-def test_train_on_csv_with_named_target_and_string_labels(estimators, blobs, tmp_path, capsys):
+@pytest.mark.usefixtures("estimators")
+def test_train_on_csv_with_named_target_and_string_labels(blobs, tmp_path, capsys):
     X, y = blobs
     labels = np.array(["cat", "dog"])[y]
     path = tmp_path / "pets.csv"
@@ -138,6 +140,7 @@ def write_bad_files(tmp_path):
     write_csv(tmp_path / "words.csv", ["a", "label"], [["one", 0], ["two", 1]])
     np.savez(tmp_path / "noy.npz", X=np.ones((2, 2)))
     (tmp_path / "broken.npz").write_text("not a zip file")
+    (tmp_path / "binary.csv").write_bytes(b"a,b\n\xff\xfe\x00,1\n")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -147,6 +150,7 @@ def write_bad_files(tmp_path):
     (["train", "words.csv"], "must hold numbers"),
     (["train", "noy.npz"], "no array 'y'"),
     (["train", "broken.npz"], "not a readable .npz file"),
+    (["train", "binary.csv"], "not a readable CSV file"),
 ])
 def test_bad_input_is_one_line_and_exit_status_2(args, message, tmp_path, capsys, monkeypatch):
     write_bad_files(tmp_path)

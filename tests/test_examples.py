@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("matplotlib", reason="the examples need matplotlib (pip install fastnn[examples])")
-pytest.importorskip("sklearn", reason="the examples need scikit-learn (pip install fastnn[examples])")
+for module in ("matplotlib", "sklearn"):
+    pytest.importorskip(module, reason=f"the examples need {module} (pip install fastnn[examples])")
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

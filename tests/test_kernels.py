@@ -241,12 +241,12 @@ def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype,
 
 @pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [30, 40, 20], [200, 200, 1],
                                         [5, 20, 30, 2], [3, 1]],
-                         ids=["blocked-W1", "W2", "wide-output", "big-narrow-output",
+                         ids=["columns-W1", "rows-W2", "wide-output", "big-narrow-output",
                               "deep", "L1"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m", [1, 31, 32, 33, 300, 1030])
 def test_cost_and_gradient(rng, layer_dims, dtype, m):
-    """Both kernel paths (blocked small 2-layer nets, layer by layer) and block edges."""
+    """Every kernel path (blocked by columns or rows, layer by layer) and block edges."""
     X = rng.random((layer_dims[0], m)).astype(dtype)
     Y = targets(rng, "sigmoid", (layer_dims[-1], m), dtype)
     n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))

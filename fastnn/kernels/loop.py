@@ -3,8 +3,10 @@
 Parameters live in one flat vector ``theta`` (``W1`` row-major, ``b1``, ``W2``,
 ``b2``, ...), gradients in a vector of the same layout, so the update is a single
 pass.  All work space is one flat buffer allocated before the first iteration
-(:func:`workspace`).  Small 2-layer nets take the blocked path of
-:mod:`fastnn.kernels.two_layer`; other nets run layer by layer on the whole batch.
+(sized by :func:`layout`).  Small 2-layer nets take a blocked path of
+:mod:`fastnn.kernels.two_layer` (the many-input one reads the samples as rows,
+``XT = X.T``, made once per training run); other nets run layer by layer on the
+whole batch, with BLAS for the larger products.
 
 Memory of the layer-by-layer path: every layer's output ``A_l`` ``(n_l, m)`` is
 kept for the backward pass, and ``dZ_l`` overwrites ``A_l`` once ``dW_{l+1}`` is
@@ -21,7 +23,7 @@ from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
 from .backprop import LOSSES, cost_sum, linear_backward_kernel, output_delta_kernel
 from .dense import dense_forward
-from .two_layer import fits_blocked, two_layer_cost_and_gradient
+from .two_layer import GENERIC, ROWS, choose_path, two_layer_cost_and_gradient
 from .two_layer import workspace_size as blocked_workspace_size
 from .update import sgd_update_kernel
 
@@ -39,10 +41,11 @@ def _layer(flat, start, rows, cols):
 def layout(dims, m):
     """Where everything lives, for the net ``dims`` on ``m`` samples.
 
-    Returns ``(w_start, a_start, delta_size, work_size)``: ``W_l`` starts at
+    Returns ``(w_start, a_start, delta_size, work_size, path)``: ``W_l`` starts at
     ``w_start[l - 1]`` in ``theta`` (``b_l`` right after it; ``w_start[L]`` is the
     parameter count); ``A_l`` starts at ``a_start[l - 1]`` in the work buffer,
-    followed by two delta buffers of ``delta_size`` and a row of ``m`` values.
+    followed by two delta buffers of ``delta_size`` and a row of ``m`` values;
+    ``path`` is ``GENERIC`` (layer by layer) or a blocked path of ``two_layer``.
     """
     L = dims.shape[0] - 1
     w_start = np.zeros(L + 1, np.int64)
@@ -54,9 +57,18 @@ def layout(dims, m):
         if l > 0 and dims[l + 1] > NARROW:  # A_l sits under a wide layer
             delta_size = max(delta_size, dims[l] * m)
     work_size = a_start[L] + 2 * delta_size + m
-    if fits_blocked(dims):
+    path = choose_path(dims)
+    if path != GENERIC:
         work_size = blocked_workspace_size(dims)
-    return w_start, a_start, delta_size, work_size
+    return w_start, a_start, delta_size, work_size, path
+
+
+@loop_jit
+def rows_if_needed(X, plan):
+    """``X.T`` as a C-contiguous ``(m, n_x)`` copy for the ``ROWS`` path, else empty."""
+    if plan[4] == ROWS:
+        return np.ascontiguousarray(X.T)
+    return np.empty((0, X.shape[0]), X.dtype)
 
 
 @loop_jit
@@ -76,16 +88,17 @@ def _narrow_delta(W, dZ, A, row, code):
 
 
 @loop_jit
-def cost_and_gradient_kernel(X, Y, theta, dims, plan, code, out_code, loss, grad, work):
+def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, grad, work):
     """Cost of the net on the columns of ``X``; its gradient into ``grad`` (laid out
-    like ``theta``).  ``plan`` is ``layout(dims, m)``; ``work`` has ``plan[3]`` values."""
+    like ``theta``).  ``plan`` is ``layout(dims, m)``; ``XT`` is
+    ``rows_if_needed(X, plan)``; ``work`` has ``plan[3]`` values."""
     L = dims.shape[0] - 1
     m = X.shape[1]
-    w_start, a_start, delta_size, _ = plan
-    if fits_blocked(dims):
+    w_start, a_start, delta_size, _, path = plan
+    if path != GENERIC:
         n_x, n_h, n_y = dims[0], dims[1], dims[2]
         return two_layer_cost_and_gradient(
-            X, Y, _layer(theta, 0, n_h, n_x), _layer(theta, n_h * n_x, n_h, 1),
+            X, XT, Y, _layer(theta, 0, n_h, n_x), _layer(theta, n_h * n_x, n_h, 1),
             _layer(theta, w_start[1], n_y, n_h), _layer(theta, w_start[1] + n_y * n_h, n_y, 1),
             code, out_code, loss,
             _layer(grad, 0, n_h, n_x), _layer(grad, n_h * n_x, n_h, 1),
@@ -137,11 +150,12 @@ def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
     writing each iteration's cost (before its update) into ``costs``."""
     plan = layout(dims, X.shape[1])
+    XT = rows_if_needed(X, plan)
     grad = np.zeros_like(theta)
     work = np.empty(plan[3], theta.dtype)
     for it in range(num_iterations):
-        costs[it] = cost_and_gradient_kernel(X, Y, theta, dims, plan, code, out_code, loss,
-                                             grad, work)
+        costs[it] = cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code,
+                                             loss, grad, work)
         sgd_update_kernel(theta, grad, learning_rate)
 
 
@@ -155,8 +169,8 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     dims = np.asarray(layer_dims, np.int64)
     plan = layout(dims, X.shape[1])
     return float(cost_and_gradient_kernel(
-        X, Y, theta, dims, plan, CODES[activation], CODES[output_activation], LOSSES[loss],
-        grad, np.empty(plan[3], X.dtype)))
+        X, rows_if_needed(X, plan), Y, theta, dims, plan, CODES[activation],
+        CODES[output_activation], LOSSES[loss], grad, np.empty(plan[3], X.dtype)))
 
 
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,

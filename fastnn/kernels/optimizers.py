@@ -14,7 +14,7 @@ from ._arrays import as_kernel_array
 from ._jit import loop_jit
 from .activations import CODES
 from .backprop import LOSSES
-from .loop import _layer, cost_and_gradient_kernel, layout
+from .loop import _layer, cost_and_gradient_kernel, layout, rows_if_needed
 
 
 @loop_jit
@@ -92,9 +92,9 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
         Xb, Yb = _layer(x_buf, 0, n_x, mb), _layer(y_buf, 0, n_y, mb)
         gather_columns(X, order, start, Xb)
         gather_columns(Y, order, start, Yb)
-        cost = cost_and_gradient_kernel(Xb, Yb, theta, dims,
-                                        plan if mb == batch else last_plan, code, out_code,
-                                        loss, grad, work)
+        batch_plan = plan if mb == batch else last_plan
+        cost = cost_and_gradient_kernel(Xb, rows_if_needed(Xb, batch_plan), Yb, theta, dims,
+                                        batch_plan, code, out_code, loss, grad, work)
         penalty = l2_kernel(grad, theta, dims, alpha, mb)
         total += (loss_scale * cost + penalty) * mb
         if adam:

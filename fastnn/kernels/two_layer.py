@@ -1,10 +1,19 @@
-"""Forward and backward pass of a small 2-layer net, fused, one block of samples at a time.
+"""Forward and backward pass of a 2-layer net with few hidden units, fused, one block of
+samples at a time.
 
-For the texts' nets (a few hidden units) the whole step is bound by memory and by
+For the texts' nets (a few hidden units) a step is bound by memory traffic and by
 the activation functions, not by arithmetic.  Processing a block of samples at a
-time, forward then backward, keeps each block of ``X`` in cache between its two
+time, forward then backward, keeps the block of ``X`` in cache between its two
 uses (``Z1 = W1 @ X`` and ``dW1 += dZ1 @ X.T``), so ``X`` is read from memory once
 per step, and no ``(n_h, m)`` array is ever written.
+
+The hidden layer's products come in two layouts:
+
+* few inputs (the 2-input planar net): ``X`` ``(n_x, m)`` as given; loops run
+  along the samples axis, one short pass per input and hidden unit;
+* many inputs (the 4096-input sign-language net): ``XT = X.T`` ``(m, n_x)``,
+  so each sample is a contiguous row and every product is a long loop over the
+  inputs; four samples share each pass over a row of ``W1`` or ``dW1``.
 """
 from __future__ import annotations
 
@@ -15,26 +24,27 @@ from .backprop import cost_sum, output_delta_kernel
 #: A block of X holds about this many values (256 KiB in float64), so it stays in
 #: L2 cache between its two uses; blocks hold 32 to 512 samples.
 BLOCK_VALUES = 32768
-#: Nets with at most MAX_INPUTS inputs, MAX_HIDDEN hidden units and MAX_OUTPUTS outputs
-#: take the blocked path: its row loops make n_h * n_x short passes over a block, which
-#: only pays while both are small.  Wider nets, like a 64-unit digits net or the
-#: 4096-input sign-language net, are better served by BLAS on the whole batch.
-MAX_INPUTS = 64
+#: Nets with at most MAX_HIDDEN hidden units and MAX_OUTPUTS outputs take a blocked
+#: path; wider ones (a 64-unit digits net) are better served by BLAS on the whole batch.
 MAX_HIDDEN = 16
 MAX_OUTPUTS = 16
+#: Above this many inputs the hidden layer works on sample rows (``XT``).
+MAX_COLUMN_INPUTS = 64
+
+GENERIC, COLUMNS, ROWS = 0, 1, 2  # how cost_and_gradient runs a net
 
 
 @loop_jit
-def fits_blocked(dims):
-    """Whether the net ``dims`` ``[n_x, n_h, n_y]`` takes the blocked path."""
-    if dims.shape[0] != 3:
-        return False
-    return dims[0] <= MAX_INPUTS and dims[1] <= MAX_HIDDEN and dims[2] <= MAX_OUTPUTS
+def choose_path(dims):
+    """``COLUMNS`` or ``ROWS`` for a small 2-layer net ``[n_x, n_h, n_y]``, else ``GENERIC``."""
+    if dims.shape[0] != 3 or dims[1] > MAX_HIDDEN or dims[2] > MAX_OUTPUTS:
+        return GENERIC
+    return COLUMNS if dims[0] <= MAX_COLUMN_INPUTS else ROWS
 
 
 @loop_jit
 def block_size(n_x):
-    """Samples per block for ``n_x`` input features."""
+    """Samples per block for ``n_x`` input features (a multiple of 4)."""
     return min(max(BLOCK_VALUES // n_x, 32), 512)
 
 
@@ -50,14 +60,14 @@ def _block_forward(W, b, A_prev, j0, code, out):
     inputs outermost so each row of the ``A_prev`` block is loaded once."""
     n, nb = out.shape
     for i in range(n):
-        bi = b[i, 0]
-        for j in range(nb):
-            out[i, j] = bi
+        out[i, :] = b[i, 0]
     for p in range(W.shape[1]):
+        a = A_prev[p, j0:j0 + nb]
         for i in range(n):
             w = W[i, p]
+            o = out[i]
             for j in range(nb):
-                out[i, j] += w * A_prev[p, j0 + j]
+                o[j] += w * a[j]
     apply_activation(out, code)
 
 
@@ -66,27 +76,83 @@ def _block_accumulate(dZ, A_prev, j0, dW, db):
     """``dW += dZ @ A_prev[:, j0:j0 + nb].T`` and ``db += sum(dZ, axis=1)``."""
     n, nb = dZ.shape
     for p in range(dW.shape[1]):
+        a = A_prev[p, j0:j0 + nb]
         for i in range(n):
-            s = dZ[i, 0] * 0
+            d = dZ[i]
+            s = d[0] * 0
             for j in range(nb):
-                s += dZ[i, j] * A_prev[p, j0 + j]
+                s += d[j] * a[j]
             dW[i, p] += s
     for i in range(n):
-        s = dZ[i, 0] * 0
-        for j in range(nb):
-            s += dZ[i, j]
-        db[i, 0] += s
+        db[i, 0] += dZ[i].sum()
 
 
 @loop_jit
-def two_layer_cost_and_gradient(X, Y, W1, b1, W2, b2, code, out_code, loss,
+def _rows_forward(W, b, XT, j0, code, out):
+    """``out = g(W @ XT[j0:j0 + nb].T + b)``, out ``(n, nb)``: dot products along the
+    rows, four samples per pass over a row of ``W``."""
+    n, nb = out.shape
+    n_x = W.shape[1]
+    for i in range(n):
+        w = W[i]
+        j = 0
+        while j + 4 <= nb:
+            x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
+            s0 = s1 = s2 = s3 = w[0] * 0
+            for p in range(n_x):
+                s0 += w[p] * x0[p]
+                s1 += w[p] * x1[p]
+                s2 += w[p] * x2[p]
+                s3 += w[p] * x3[p]
+            out[i, j], out[i, j + 1], out[i, j + 2], out[i, j + 3] = s0, s1, s2, s3
+            j += 4
+        for j in range(j, nb):
+            x = XT[j0 + j]
+            s = w[0] * 0
+            for p in range(n_x):
+                s += w[p] * x[p]
+            out[i, j] = s
+        for j in range(nb):
+            out[i, j] += b[i, 0]
+    apply_activation(out, code)
+
+
+@loop_jit
+def _rows_accumulate(dZ, XT, j0, dW, db):
+    """``dW += dZ @ XT[j0:j0 + nb]`` and ``db += sum(dZ, axis=1)``: four samples' rows
+    update a row of ``dW`` per pass."""
+    n, nb = dZ.shape
+    n_x = dW.shape[1]
+    for i in range(n):
+        row = dW[i]
+        j = 0
+        while j + 4 <= nb:
+            x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
+            d0, d1, d2, d3 = dZ[i, j], dZ[i, j + 1], dZ[i, j + 2], dZ[i, j + 3]
+            for p in range(n_x):
+                row[p] += d0 * x0[p] + d1 * x1[p] + d2 * x2[p] + d3 * x3[p]
+            j += 4
+        for j in range(j, nb):
+            x, d = XT[j0 + j], dZ[i, j]
+            for p in range(n_x):
+                row[p] += d * x[p]
+        db[i, 0] += dZ[i].sum()
+
+
+@loop_jit
+def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
                                 dW1, db1, dW2, db2, work):
-    """Cost of the 2-layer net on the columns of ``X`` ``(n_x, m)``; gradients into
+    """Cost of the 2-layer net on the ``m`` samples of ``X`` ``(n_x, m)``; gradients into
     ``dW1 (n_h, n_x)``, ``db1 (n_h, 1)``, ``dW2 (n_y, n_h)``, ``db2 (n_y, 1)``.
-    ``work`` is a flat buffer of at least ``workspace_size(dims)`` values."""
-    n_x, m = X.shape
+
+    When ``XT`` holds the samples as rows (``(m, n_x)``) the hidden layer reads it
+    (the ``ROWS`` path) and ``X`` is not used; otherwise ``XT`` is empty.
+    ``work`` is a flat buffer of at least ``workspace_size(dims)`` values.
+    """
+    rows = XT.shape[0] > 0
+    m = Y.shape[1]
     n_h, n_y = W1.shape[0], W2.shape[0]
-    block = block_size(n_x)
+    block = block_size(W1.shape[1])
     for g in (dW1, db1, dW2, db2):
         g[:] = 0
     total = 0.0
@@ -101,7 +167,10 @@ def two_layer_cost_and_gradient(X, Y, W1, b1, W2, b2, code, out_code, loss,
         Yb = work[start:start + n_y * nb].reshape((n_y, nb))  # contiguous, so loops vectorise
         Yb[:] = Y[:, j0:j0 + nb]
 
-        _block_forward(W1, b1, X, j0, code, A1)
+        if rows:
+            _rows_forward(W1, b1, XT, j0, code, A1)
+        else:
+            _block_forward(W1, b1, X, j0, code, A1)
         _block_forward(W2, b2, A1, 0, out_code, A2)
         total += cost_sum(A2, Yb, loss, out_code)
 
@@ -115,8 +184,11 @@ def two_layer_cost_and_gradient(X, Y, W1, b1, W2, b2, code, out_code, loss,
                 for j in range(nb):
                     dZ1[i, j] += w * dZ2[k, j]
         multiply_by_derivative(dZ1, A1, code)
-        _block_accumulate(dZ1, X, j0, dW1, db1)
-    inv_m = X.dtype.type(1) / m
+        if rows:
+            _rows_accumulate(dZ1, XT, j0, dW1, db1)
+        else:
+            _block_accumulate(dZ1, X, j0, dW1, db1)
+    inv_m = W1.dtype.type(1) / m
     for g in (dW1, db1, dW2, db2):
         for i in range(g.shape[0]):
             for p in range(g.shape[1]):
