@@ -245,7 +245,10 @@ def run_train(args: argparse.Namespace) -> int:
           f"{len(model.classes_)} classes: hidden layers {list(args.hidden)}, "
           f"{args.activation}, {args.solver}, {model.n_iter_} epochs")
     print(f"training accuracy: {accuracy:.2%}")
-    model.save(args.model)
+    try:
+        model.save(args.model)
+    except OSError as exc:
+        raise UsageError(f"cannot write the model to {args.model}: {exc.strerror}") from None
     print(f"model saved to {args.model} (load it with fastnn.persistence.load)")
     return 0
 

@@ -1,6 +1,28 @@
-"""Shared helpers: dtype-aware tolerances and the memory layouts every kernel must accept."""
+"""Shared helpers: dtype-aware tolerances and the memory layouts every kernel must accept.
+
+With ``NUMBA_DISABLE_JIT=1`` the kernels run as plain Python, so coverage can see
+inside them; tests marked ``jit_only`` (long training runs, compiled-code
+introspection, subprocess and timing tests) are then skipped with that reason.
+"""
+import numba
 import numpy as np
 import pytest
+
+JIT_DISABLED = bool(numba.config.DISABLE_JIT)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "jit_only: needs compiled kernels (too slow, or meaningless, as Python)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not JIT_DISABLED:
+        return
+    skip = pytest.mark.skip(reason="jit_only: skipped under NUMBA_DISABLE_JIT=1")
+    for item in items:
+        if "jit_only" in item.keywords:
+            item.add_marker(skip)
 
 #: (rtol, atol) per dtype: float64 is held to 1e-10; float32 sums in Numba are
 #: not pairwise like NumPy's, so they get float32-sized slack.

@@ -8,6 +8,9 @@ import pytest
 import fastnn.reference
 from fastnn import bench
 
+# times compiled kernels: run with compiled kernels only
+pytestmark = pytest.mark.jit_only
+
 ASV_DIR = Path(__file__).resolve().parents[1] / "asv_bench"
 
 

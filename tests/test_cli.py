@@ -11,6 +11,9 @@ import pytest
 
 from fastnn import cli
 
+#: subprocess and training tests need the compiled kernels (too slow as Python)
+jit_only = pytest.mark.jit_only
+
 
 def run_module(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "fastnn", *args], cwd=cwd,
@@ -42,6 +45,7 @@ def write_csv(path, header, rows):
 
 # -- help -------------------------------------------------------------------------
 
+@jit_only
 def test_help_documents_every_command():
     result = run_module("--help")
     assert result.returncode == 0
@@ -61,6 +65,7 @@ def test_train_help_documents_its_options(capsys):
 
 # -- the default run --------------------------------------------------------------
 
+@jit_only
 def test_default_run_prints_costs_accuracy_and_speedup():
     result = run_module("--iterations", "300", "--print-every", "100")
     assert result.returncode == 0, result.stderr
@@ -90,6 +95,7 @@ def test_compare_backends_starts_both_from_the_same_parameters():
 
 # -- train ------------------------------------------------------------------------
 
+@jit_only
 @pytest.mark.usefixtures("estimators")
 def test_train_on_npz_saves_a_model(blobs, tmp_path, capsys):
     X, y = blobs
@@ -107,6 +113,7 @@ def test_train_on_npz_saves_a_model(blobs, tmp_path, capsys):
     np.testing.assert_array_equal(loaded.predict(X[:5]), np.zeros(5))
 
 
+@jit_only
 @pytest.mark.usefixtures("estimators")
 def test_train_on_csv_with_named_target_and_string_labels(blobs, tmp_path, capsys):
     X, y = blobs
@@ -171,6 +178,7 @@ def test_bad_options_exit_2(args, capsys):
     assert "error:" in capsys.readouterr().err
 
 
+@jit_only
 def test_missing_file_from_the_shell_has_no_traceback(tmp_path):
     result = run_module("train", "nothing.npz", cwd=tmp_path)
     assert result.returncode == 2

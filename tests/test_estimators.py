@@ -18,6 +18,7 @@ from fastnn.persistence import load
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
+@pytest.mark.jit_only  # many fits; too slow as pure Python
 @parametrize_with_checks([MLPClassifier(max_iter=100), MLPRegressor(max_iter=100),
                           MLPClassifier(max_iter=50, backend="numpy")])
 def test_sklearn_estimator_checks(estimator, check):
@@ -114,6 +115,7 @@ def test_partial_fit_and_warm_start_continue_like_sklearn():
     _assert_same_fit(ours, theirs)
 
 
+@pytest.mark.jit_only  # a long fit
 def test_digits_accuracy_within_one_point_of_sklearn():
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X / 16, y, test_size=0.2,

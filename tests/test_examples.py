@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# runs the examples in subprocesses: run with compiled kernels only
+pytestmark = pytest.mark.jit_only
+
 for module in ("matplotlib", "sklearn"):
     pytest.importorskip(module, reason=f"the examples need {module} (pip install fastnn[examples])")
 

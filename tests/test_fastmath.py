@@ -107,6 +107,7 @@ def test_exact_special_values(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.jit_only
 def test_scalar_functions_keep_dtype(dtype):
     nbtype = numba.from_dtype(np.dtype(dtype))
     for name in FUNCS:

@@ -22,6 +22,9 @@ import fastnn.kernels
 from fastnn import _threads, datasets
 from conftest import in_layout, read_only
 
+# subprocesses, threads and compiled-code checks: run with compiled kernels only
+pytestmark = pytest.mark.jit_only
+
 BACKENDS = ["numba", "numpy"]
 DTYPES = [np.float64, np.float32]
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
