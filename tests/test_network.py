@@ -94,6 +94,7 @@ def test_xor_needs_a_hidden_layer_and_learns_it():
     assert (fastnn.predict(linear, X) == Y).mean() < 1  # no line separates XOR
 
 
+@pytest.mark.jit_only  # a long run
 def test_planar_flower_reaches_85_percent(flower):
     """The texts' 2-4-1 tanh/sigmoid net, learning rate 1.2, 10 000 iterations."""
     X, Y = flower
@@ -119,6 +120,7 @@ def test_float32_in_float32_out(flower, backend):
     assert all(a.dtype == np.float32 for a in new.values())
 
 
+@pytest.mark.jit_only  # a long run
 def test_float32_training_tracks_float64(flower):
     X, Y = flower
     params = fastnn.initialize_parameters([2, 4, 1], seed=3)
@@ -230,6 +232,7 @@ def test_reference_module_has_the_tutorial_functions():
     np.testing.assert_allclose(c, d, rtol=1e-12)
 
 
+@pytest.mark.jit_only  # a long run
 def test_progress_bar_reports_every_iteration_and_changes_nothing(flower, capsys):
     pytest.importorskip("tqdm")
     X, Y = flower
