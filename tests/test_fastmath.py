@@ -130,6 +130,7 @@ def _user_kernel(x, out):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.jit_only  # reads the compiled assembly
 def test_loop_kernel_vectorised_and_accurate(dtype):
     """A kernel with the loop flags (reassoc, nsz) calling the core: still
     vectorised (no libm call) and accurate (the core keeps its own flags)."""
