@@ -2,10 +2,8 @@
 
 A 64-32-10 network (tanh hidden layer, softmax output, cross-entropy) learns all
 ten digits with full-batch gradient descent.  It is fitted with
-``fastnn.estimators.MLPClassifier`` (rows are samples, as in scikit-learn) when
-that is installed, else with ``fastnn.train(..., output_activation="softmax")`` on
-one-hot targets; either way once per backend from the same initial weights.  The
-script prints the time per iteration of each backend and the train and test
+``fastnn.MLPClassifier`` (rows are samples, as in scikit-learn), once per backend
+from the same initial weights.  The script prints the time per iteration of each backend and the train and test
 accuracy, and writes the confusion matrix of the test set and the cost curve.
 
     python examples/digits_softmax.py [--iterations N] [--out DIR]
@@ -23,7 +21,7 @@ from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import train_test_split
 
 import fastnn
-from fastnn.cli import BACKENDS, BackendRun, compare_backends
+from fastnn.cli import BACKENDS, BackendRun
 
 from _common import accuracy, figure, make_parser, plot_costs, report, save_figure
 
@@ -33,23 +31,10 @@ LEARNING_RATE = 0.5
 Predictor = Callable[[np.ndarray], np.ndarray]  # rows of images -> digit labels
 
 
-def estimator_class() -> type | None:
-    """``fastnn.estimators.MLPClassifier``, or None while that module is not installed."""
-    try:
-        from fastnn.estimators import MLPClassifier
-    except ModuleNotFoundError as exc:
-        if exc.name != "fastnn.estimators":
-            raise
-        return None
-    return MLPClassifier
-
-
-def fit_estimator(classifier: type, X: np.ndarray, y: np.ndarray,
-                  iterations: int) -> tuple[BackendRun, Predictor]:
-    """Fit ``classifier`` (MLPClassifier) with each backend (full batch, plain gradient
-    descent)."""
+def fit_estimator(X: np.ndarray, y: np.ndarray, iterations: int) -> tuple[BackendRun, Predictor]:
+    """Fit ``fastnn.MLPClassifier`` with each backend (full batch, plain gradient descent)."""
     def make(backend: str, max_iter: int):
-        return classifier(hidden_layer_sizes=(HIDDEN,), activation="tanh", solver="sgd",
+        return fastnn.MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="tanh", solver="sgd",
                           momentum=0.0, alpha=0.0, batch_size=None,
                           learning_rate_init=LEARNING_RATE, max_iter=max_iter,
                           random_state=0, backend=backend)
@@ -68,15 +53,6 @@ def fit_estimator(classifier: type, X: np.ndarray, y: np.ndarray,
         costs={b: np.asarray(m.loss_curve_) for b, m in models.items()},
         seconds=seconds, num_iterations=models["numba"].n_iter_)
     return run, models["numba"].predict
-
-
-def train_functions(X: np.ndarray, y: np.ndarray, iterations: int) -> tuple[BackendRun, Predictor]:
-    """Train with ``fastnn.train`` on columns of samples and one-hot targets."""
-    Y = np.eye(10)[:, y]  # (10, m): column j is the one-hot code of y[j]
-    run = compare_backends(X.T, Y, [X.shape[1], HIDDEN, 10], num_iterations=iterations,
-                           learning_rate=LEARNING_RATE, output_activation="softmax")
-    params = run.params["numba"]
-    return run, lambda rows: fastnn.predict(params, rows.T, output_activation="softmax")
 
 
 def plot_confusion(ax, matrix: np.ndarray, title: str) -> None:
@@ -98,16 +74,10 @@ def main() -> None:
     images, labels = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
         images / 16.0, labels, test_size=0.25, stratify=labels, random_state=0)
-    classifier = estimator_class()
-    if classifier is not None:
-        run, predict = fit_estimator(classifier, X_train, y_train, args.iterations)
-        how = "fastnn.estimators.MLPClassifier"
-    else:
-        run, predict = train_functions(X_train, y_train, args.iterations)
-        how = "fastnn.train (fastnn.estimators is not installed)"
+    run, predict = fit_estimator(X_train, y_train, args.iterations)
     test_accuracy = accuracy(predict(X_test), y_test)
     report(f"digits 0-9, {HIDDEN} tanh hidden units + softmax, {run.num_iterations} "
-           f"iterations, with {how}", run,
+           f"iterations, with fastnn.MLPClassifier", run,
            train_accuracy=accuracy(predict(X_train), y_train), test_accuracy=test_accuracy)
 
     fig, ax = figure(panel_size=(6.0, 5.5))

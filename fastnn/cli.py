@@ -220,14 +220,8 @@ def load_data(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray]:
 def run_train(args: argparse.Namespace) -> int:
     """Fit an MLPClassifier to the data file, report training accuracy, save the model."""
     X, y = load_data(args.data, args.target)
-    try:
-        from .estimators import MLPClassifier
-    except ModuleNotFoundError as exc:
-        if exc.name != "fastnn.estimators":
-            raise
-        print(f"{PROG} train: error: this fastnn has no fastnn.estimators module yet",
-              file=sys.stderr)
-        return 1
+    from .estimators import MLPClassifier  # imports scikit-learn: only when needed
+
     optional = {} if args.batch_size is None else {"batch_size": args.batch_size}
     model = MLPClassifier(hidden_layer_sizes=args.hidden, activation=args.activation,
                           solver=args.solver, learning_rate_init=args.lr, max_iter=args.epochs,
@@ -257,14 +251,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_bench(argv: list[str]) -> int:
     """Run :func:`fastnn.bench.main` on ``argv``."""
-    try:
-        from .bench import main as bench_main
-    except ModuleNotFoundError as exc:
-        if exc.name != "fastnn.bench":
-            raise
-        print(f"{PROG} bench: error: this fastnn has no fastnn.bench module yet",
-              file=sys.stderr)
-        return 1
+    from .bench import main as bench_main
+
     return bench_main(argv)
 
 
