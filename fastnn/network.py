@@ -202,7 +202,7 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
     bar = None
     if progress:
         bar = _progress_bar(num_iterations)
-        chunk = min(chunk, max(num_iterations // 100, 500))
+        chunk = min(chunk, max(num_iterations // 50, 500))
     for start in range(0, num_iterations, chunk):
         stop = min(start + chunk, num_iterations)
         costs[start:stop] = kernels.train_loop(X, Y, theta, dims, stop - start, learning_rate,
@@ -216,7 +216,7 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
             print(f"Cost after iteration {start}: {costs[start]:.6f}")
         if bar is not None:
             bar.update(stop - start)
-            bar.set_postfix(cost=f"{costs[stop - 1]:.6f}")
+            bar.set_postfix(cost=f"{costs[stop - 1]:.6f}", refresh=False)
     if bar is not None:
         bar.close()
     return _unpack(theta, dims), costs
