@@ -77,8 +77,8 @@ class Workload:
 #: (W1-W3, both dtypes, default repeats) under about two minutes.
 WORKLOADS: dict[str, Workload] = {w.name: w for w in (
     Workload("W1", "planar flower", (2, 4, 1), 400, 2000, 1.2),
-    Workload("W2", "sign-language shape", (4096, 3, 1), 348, 10, 0.01),
-    Workload("W3", "MNIST-size batch", (784, 128, 1), 10_000, 3, 0.01),
+    Workload("W2", "sign-language shape", (4096, 3, 1), 348, 100, 0.01),
+    Workload("W3", "MNIST-size batch", (784, 128, 1), 10_000, 5, 0.01),
     Workload("W4", "MNIST full batch (large)", (784, 512, 1), 60_000, 1, 0.01, default=False),
 )}
 

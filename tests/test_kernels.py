@@ -218,6 +218,7 @@ TRAIN_CASES = [
     ([4, 6, 3], "sigmoid", "softmax", "log_loss"),
     ([3, 5, 2], "identity", "identity", "squared_error"),
     ([1, 1, 1], "tanh", "sigmoid", "log_loss"),
+    ([100, 3, 2], "tanh", "sigmoid", "log_loss"),  # many inputs: the rows path
 ]
 
 
