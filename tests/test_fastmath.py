@@ -6,7 +6,6 @@ import warnings
 import numba
 import numpy as np
 import pytest
-from numba import types
 
 from fastnn.kernels import fastmath as fm
 from fastnn.kernels._jit import LOOP_FLAGS

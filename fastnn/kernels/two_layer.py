@@ -106,12 +106,12 @@ def _rows_forward(W, b, XT, j0, code, out):
                 s3 += w[p] * x3[p]
             out[i, j], out[i, j + 1], out[i, j + 2], out[i, j + 3] = s0, s1, s2, s3
             j += 4
-        for j in range(j, nb):
-            x = XT[j0 + j]
+        for rest in range(j, nb):  # the last nb % 4 samples, one at a time
+            x = XT[j0 + rest]
             s = w[0] * 0
             for p in range(n_x):
                 s += w[p] * x[p]
-            out[i, j] = s
+            out[i, rest] = s
         for j in range(nb):
             out[i, j] += b[i, 0]
     apply_activation(out, code)
@@ -132,8 +132,8 @@ def _rows_accumulate(dZ, XT, j0, dW, db):
             for p in range(n_x):
                 row[p] += d0 * x0[p] + d1 * x1[p] + d2 * x2[p] + d3 * x3[p]
             j += 4
-        for j in range(j, nb):
-            x, d = XT[j0 + j], dZ[i, j]
+        for rest in range(j, nb):  # the last nb % 4 samples, one at a time
+            x, d = XT[j0 + rest], dZ[i, rest]
             for p in range(n_x):
                 row[p] += d * x[p]
         db[i, 0] += dZ[i].sum()
