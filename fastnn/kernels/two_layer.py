@@ -13,7 +13,7 @@ The hidden layer's products come in two layouts:
   along the samples axis, one short pass per input and hidden unit;
 * many inputs (the 4096-input sign-language net): ``XT = X.T`` ``(m, n_x)``,
   so each sample is a contiguous row and every product is a long loop over the
-  inputs; four samples share each pass over a row of ``W1`` or ``dW1``.
+  inputs; two hidden units and four samples share each pass.
 """
 from __future__ import annotations
 
@@ -88,54 +88,120 @@ def _block_accumulate(dZ, A_prev, j0, dW, db):
 
 
 @loop_jit
+def _dots1(w, XT, j0, o):
+    """``o[j] = w . XT[j0 + j]`` for every ``j`` of ``o``, four samples per pass over ``w``."""
+    nb, n_x = o.shape[0], w.shape[0]
+    j = 0
+    while j + 4 <= nb:
+        x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
+        s0 = s1 = s2 = s3 = w[0] * 0
+        for p in range(n_x):
+            s0 += w[p] * x0[p]
+            s1 += w[p] * x1[p]
+            s2 += w[p] * x2[p]
+            s3 += w[p] * x3[p]
+        o[j], o[j + 1], o[j + 2], o[j + 3] = s0, s1, s2, s3
+        j += 4
+    for rest in range(j, nb):  # the last nb % 4 samples, one at a time
+        x = XT[j0 + rest]
+        s = w[0] * 0
+        for p in range(n_x):
+            s += w[p] * x[p]
+        o[rest] = s
+
+
+@loop_jit
+def _dots2(w, v, XT, j0, o, q):
+    """:func:`_dots1` for two rows ``w``, ``v`` at once (into ``o``, ``q``): each load of a
+    sample serves both."""
+    nb, n_x = o.shape[0], w.shape[0]
+    j = 0
+    while j + 4 <= nb:
+        x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
+        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = w[0] * 0
+        for p in range(n_x):
+            s0 += w[p] * x0[p]
+            s1 += w[p] * x1[p]
+            s2 += w[p] * x2[p]
+            s3 += w[p] * x3[p]
+            t0 += v[p] * x0[p]
+            t1 += v[p] * x1[p]
+            t2 += v[p] * x2[p]
+            t3 += v[p] * x3[p]
+        o[j], o[j + 1], o[j + 2], o[j + 3] = s0, s1, s2, s3
+        q[j], q[j + 1], q[j + 2], q[j + 3] = t0, t1, t2, t3
+        j += 4
+    for rest in range(j, nb):
+        x = XT[j0 + rest]
+        s = t = w[0] * 0
+        for p in range(n_x):
+            s += w[p] * x[p]
+            t += v[p] * x[p]
+        o[rest], q[rest] = s, t
+
+
+@loop_jit
 def _rows_forward(W, b, XT, j0, code, out):
     """``out = g(W @ XT[j0:j0 + nb].T + b)``, out ``(n, nb)``: dot products along the
-    rows, four samples per pass over a row of ``W``."""
-    n, nb = out.shape
-    n_x = W.shape[1]
+    rows, two hidden units and four samples per pass."""
+    n = out.shape[0]
+    for i in range(0, n - 1, 2):
+        _dots2(W[i], W[i + 1], XT, j0, out[i], out[i + 1])
+    if n % 2:
+        _dots1(W[n - 1], XT, j0, out[n - 1])
     for i in range(n):
-        w = W[i]
-        j = 0
-        while j + 4 <= nb:
-            x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
-            s0 = s1 = s2 = s3 = w[0] * 0
-            for p in range(n_x):
-                s0 += w[p] * x0[p]
-                s1 += w[p] * x1[p]
-                s2 += w[p] * x2[p]
-                s3 += w[p] * x3[p]
-            out[i, j], out[i, j + 1], out[i, j + 2], out[i, j + 3] = s0, s1, s2, s3
-            j += 4
-        for rest in range(j, nb):  # the last nb % 4 samples, one at a time
-            x = XT[j0 + rest]
-            s = w[0] * 0
-            for p in range(n_x):
-                s += w[p] * x[p]
-            out[i, rest] = s
-        for j in range(nb):
-            out[i, j] += b[i, 0]
+        out[i, :] += b[i, 0]
     apply_activation(out, code)
 
 
 @loop_jit
+def _axpys1(d, XT, j0, row):
+    """``row += d @ XT[j0:j0 + nb]``, four samples per pass over ``row``."""
+    nb, n_x = d.shape[0], row.shape[0]
+    j = 0
+    while j + 4 <= nb:
+        x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
+        d0, d1, d2, d3 = d[j], d[j + 1], d[j + 2], d[j + 3]
+        for p in range(n_x):
+            row[p] += d0 * x0[p] + d1 * x1[p] + d2 * x2[p] + d3 * x3[p]
+        j += 4
+    for rest in range(j, nb):  # the last nb % 4 samples, one at a time
+        x, dj = XT[j0 + rest], d[rest]
+        for p in range(n_x):
+            row[p] += dj * x[p]
+
+
+@loop_jit
+def _axpys2(d, e, XT, j0, row, other):
+    """:func:`_axpys1` for two rows at once (``row += d @ ...``, ``other += e @ ...``):
+    each load of a sample serves both."""
+    nb, n_x = d.shape[0], row.shape[0]
+    j = 0
+    while j + 4 <= nb:
+        x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
+        d0, d1, d2, d3 = d[j], d[j + 1], d[j + 2], d[j + 3]
+        e0, e1, e2, e3 = e[j], e[j + 1], e[j + 2], e[j + 3]
+        for p in range(n_x):
+            row[p] += d0 * x0[p] + d1 * x1[p] + d2 * x2[p] + d3 * x3[p]
+            other[p] += e0 * x0[p] + e1 * x1[p] + e2 * x2[p] + e3 * x3[p]
+        j += 4
+    for rest in range(j, nb):
+        x, dj, ej = XT[j0 + rest], d[rest], e[rest]
+        for p in range(n_x):
+            row[p] += dj * x[p]
+            other[p] += ej * x[p]
+
+
+@loop_jit
 def _rows_accumulate(dZ, XT, j0, dW, db):
-    """``dW += dZ @ XT[j0:j0 + nb]`` and ``db += sum(dZ, axis=1)``: four samples' rows
-    update a row of ``dW`` per pass."""
-    n, nb = dZ.shape
-    n_x = dW.shape[1]
+    """``dW += dZ @ XT[j0:j0 + nb]`` and ``db += sum(dZ, axis=1)``: two rows of ``dW``
+    and four samples per pass."""
+    n = dZ.shape[0]
+    for i in range(0, n - 1, 2):
+        _axpys2(dZ[i], dZ[i + 1], XT, j0, dW[i], dW[i + 1])
+    if n % 2:
+        _axpys1(dZ[n - 1], XT, j0, dW[n - 1])
     for i in range(n):
-        row = dW[i]
-        j = 0
-        while j + 4 <= nb:
-            x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
-            d0, d1, d2, d3 = dZ[i, j], dZ[i, j + 1], dZ[i, j + 2], dZ[i, j + 3]
-            for p in range(n_x):
-                row[p] += d0 * x0[p] + d1 * x1[p] + d2 * x2[p] + d3 * x3[p]
-            j += 4
-        for rest in range(j, nb):  # the last nb % 4 samples, one at a time
-            x, d = XT[j0 + rest], dZ[i, rest]
-            for p in range(n_x):
-                row[p] += d * x[p]
         db[i, 0] += dZ[i].sum()
 
 
