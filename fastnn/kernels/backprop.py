@@ -69,6 +69,22 @@ def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev):
 
 
 @loop_jit
+def narrow_delta(W, dZ, A, row, code):
+    """``A = (W.T @ dZ) * g'(A)`` in place for a narrow ``dZ`` ``(n, m)``: row by row,
+    the derivative is taken from the output before it is overwritten; ``row`` is
+    work space of ``m`` values."""
+    n_prev, m = A.shape
+    for i in range(n_prev):
+        row[:] = 0
+        for k in range(dZ.shape[0]):
+            w = W[k, i]
+            for j in range(m):
+                row[j] += w * dZ[k, j]
+        multiply_by_derivative(row.reshape((1, m)), A[i:i + 1], code)
+        A[i, :] = row
+
+
+@loop_jit
 def layer_backward_kernel(dA, A, A_prev, W, code, dW, db, dA_prev):
     """``dA`` becomes ``dZ = dA * g'(A)`` in place, then :func:`linear_backward`."""
     multiply_by_derivative(dA, A, code)

@@ -21,7 +21,8 @@ import numpy as np
 from ._arrays import as_kernel_array, check_out
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
-from .backprop import LOSSES, cost_sum, linear_backward_kernel, output_delta_kernel
+from .backprop import (LOSSES, cost_sum, linear_backward_kernel, narrow_delta,
+                       output_delta_kernel)
 from .dense import dense_forward
 from .two_layer import GENERIC, ROWS, choose_path, two_layer_cost_and_gradient
 from .two_layer import workspace_size as blocked_workspace_size
@@ -72,22 +73,6 @@ def rows_if_needed(X, plan):
 
 
 @loop_jit
-def _narrow_delta(W, dZ, A, row, code):
-    """``A = (W.T @ dZ) * g'(A)`` in place for a narrow ``dZ`` ``(n, m)``: row by row,
-    the derivative is taken from the output before it is overwritten; ``row`` is
-    work space of ``m`` values."""
-    n_prev, m = A.shape
-    for i in range(n_prev):
-        row[:] = 0
-        for k in range(dZ.shape[0]):
-            w = W[k, i]
-            for j in range(m):
-                row[j] += w * dZ[k, j]
-        multiply_by_derivative(row.reshape((1, m)), A[i:i + 1], code)
-        A[i, :] = row
-
-
-@loop_jit
 def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, grad, work):
     """Cost of the net on the columns of ``X``; its gradient into ``grad`` (laid out
     like ``theta``).  ``plan`` is ``layout(dims, m)``; ``XT`` is
@@ -107,6 +92,7 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
     deltas = (work[a_start[L]:a_start[L] + delta_size],
               work[a_start[L] + delta_size:a_start[L] + 2 * delta_size])
     row = work[a_start[L] + 2 * delta_size:a_start[L] + 2 * delta_size + m]
+    no_dA = _layer(row, 0, 0, m)  # the first layer needs no dA_prev
 
     A_prev = X
     for l in range(L):
@@ -126,14 +112,13 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
         W = _layer(theta, w_start[l], n, n_prev)
         dW = _layer(grad, w_start[l], n, n_prev)
         db = _layer(grad, w_start[l] + n * n_prev, n, 1)
-        no_dA = _layer(row, 0, 0, m)
         if l == 0:
             linear_backward_kernel(dZ, X, W, dW, db, no_dA)
             break
         A_below = _layer(work, a_start[l - 1], n_prev, m)
         if n <= NARROW:
             linear_backward_kernel(dZ, A_below, W, dW, db, no_dA)
-            _narrow_delta(W, dZ, A_below, row, code)
+            narrow_delta(W, dZ, A_below, row, code)
             dZ = A_below
         else:
             dA = _layer(deltas[spare], 0, n_prev, m)

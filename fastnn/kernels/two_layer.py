@@ -18,8 +18,8 @@ The hidden layer's products come in two layouts:
 from __future__ import annotations
 
 from ._jit import loop_jit
-from .activations import apply_activation, multiply_by_derivative
-from .backprop import cost_sum, output_delta_kernel
+from .activations import apply_activation
+from .backprop import cost_sum, narrow_delta, output_delta_kernel
 
 #: A block of X holds about this many values (256 KiB in float64), so it stays in
 #: L2 cache between its two uses; blocks hold 32 to 512 samples.
@@ -50,8 +50,9 @@ def block_size(n_x):
 
 @loop_jit
 def workspace_size(dims):
-    """Length of the work buffer :func:`two_layer_cost_and_gradient` needs."""
-    return (2 * dims[1] + 3 * dims[2]) * block_size(dims[0])
+    """Length of the work buffer :func:`two_layer_cost_and_gradient` needs: per block
+    ``A1`` (``dZ1`` in place), a row, and ``A2``, ``dZ2``, ``Y``."""
+    return (dims[1] + 1 + 3 * dims[2]) * block_size(dims[0])
 
 
 @loop_jit
@@ -225,8 +226,8 @@ def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
     for j0 in range(0, m, block):
         nb = min(block, m - j0)
         A1 = work[:n_h * nb].reshape((n_h, nb))
-        dZ1 = work[n_h * block:n_h * block + n_h * nb].reshape((n_h, nb))
-        start = 2 * n_h * block
+        row = work[n_h * block:n_h * block + nb]
+        start = (n_h + 1) * block
         A2 = work[start:start + n_y * nb].reshape((n_y, nb))
         dZ2 = work[start + n_y * block:start + n_y * block + n_y * nb].reshape((n_y, nb))
         start += 2 * n_y * block
@@ -242,18 +243,11 @@ def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
 
         output_delta_kernel(A2, Yb, out_code, loss, dZ2)
         _block_accumulate(dZ2, A1, 0, dW2, db2)
-        # dZ1 = (W2.T @ dZ2) * g'(A1)
-        dZ1[:] = 0
-        for k in range(n_y):
-            for i in range(n_h):
-                w = W2[k, i]
-                for j in range(nb):
-                    dZ1[i, j] += w * dZ2[k, j]
-        multiply_by_derivative(dZ1, A1, code)
+        narrow_delta(W2, dZ2, A1, row, code)  # A1 becomes dZ1
         if rows:
-            _rows_accumulate(dZ1, XT, j0, dW1, db1)
+            _rows_accumulate(A1, XT, j0, dW1, db1)
         else:
-            _block_accumulate(dZ1, X, j0, dW1, db1)
+            _block_accumulate(A1, X, j0, dW1, db1)
     inv_m = W1.dtype.type(1) / m
     for g in (dW1, db1, dW2, db2):
         for i in range(g.shape[0]):
