@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fastnn.kernels import fastmath as fm
-from fastnn.kernels._jit import LOOP_FLAGS
+from fastnn.kernels._jit import LOOP_FLAGS, wide_vectors
 
 DTYPES = [np.float64, np.float32]
 FUNCS = ["exp", "log", "tanh", "sigmoid"]
@@ -145,3 +145,28 @@ def test_loop_kernel_vectorised_and_accurate(dtype):
     assert not re.search(r"call\w*\s.*(tanh|exp)", asm)
     suffix = "pd" if dtype == np.float64 else "ps"
     assert re.search(rf"\bv?(mul|fmadd\d*){suffix}\s", asm), "loop was not vectorised"
+
+
+def _user_kernel_wide(x, out):
+    wide_vectors()
+    for i in range(x.size):
+        out[i] = fm.fast_tanh(x[i])
+
+
+@pytest.mark.jit_only  # reads the compiled assembly
+def test_wide_vectors_gives_512_bit_loops():
+    """``wide_vectors()`` makes LLVM vectorise with zmm registers where it would
+    otherwise use 256-bit ones (its default tuning on AVX-512 Xeons)."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("reads x86 assembly")
+    x = np.linspace(-3.0, 3.0, 101)
+    asm = {}
+    for fn in (_user_kernel, _user_kernel_wide):
+        kernel = numba.njit(error_model="numpy", fastmath=set(LOOP_FLAGS))(fn)
+        out = np.empty_like(x)
+        kernel(x, out)
+        assert max_rel_err(out, reference("tanh", x)) <= MAX_REL[np.float64]
+        asm[fn] = kernel.inspect_asm(kernel.signatures[0])
+    if "zmm" in asm[_user_kernel] or not re.search(r"\bymm", asm[_user_kernel]):
+        pytest.skip("this CPU's default vector width is not 256 bits")
+    assert "zmm" in asm[_user_kernel_wide]

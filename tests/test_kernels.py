@@ -73,6 +73,7 @@ def test_derivative(rng, name, dtype, shape, layout):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+# (3, 4096, 35) calls SciPy's BLAS, (128, 64, 301) NumPy's (dense.NUMPY_GEMM_MACS).
 @pytest.mark.parametrize("n, n_prev, m", [(1, 1, 1), (4, 2, 400), (1, 4, 7), (3, 4096, 35),
                                           (9, 17, 1), (128, 64, 301)])
 @pytest.mark.parametrize("layout", LAYOUTS)

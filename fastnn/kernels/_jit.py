@@ -10,6 +10,13 @@ Two flavours of compiled function:
     Loops over arrays.  ``reassoc`` lets LLVM vectorise reductions (sums over
     samples); ``nnan``/``ninf`` are never used, so NaN checks survive.
 
+Loop kernels call :func:`wide_vectors` first, so LLVM vectorises their loops
+with the CPU's widest vectors (512-bit on AVX-512 machines) instead of the
+256-bit width it prefers by default on such CPUs: the transcendental loops ran
+1.4-1.6x faster (tanh 2.9 -> 1.8 ns per float64 value).  It is a per-function
+LLVM attribute, so no process-wide setting (``NUMBA_CPU_FEATURES``) is needed
+and nothing outside fastnn changes.
+
 Both use ``error_model="numpy"`` (no zero-division check in every division,
 which would otherwise keep loops scalar) and, when :data:`CACHE` is true,
 Numba's on-disk cache.
@@ -35,7 +42,8 @@ import pathlib
 import warnings
 
 import numba
-from numba.core import caching
+from numba.core import caching, types
+from numba.extending import intrinsic
 
 _KERNELS_DIR = pathlib.Path(__file__).resolve().parent
 
@@ -123,6 +131,25 @@ def _use_disk_cache() -> bool:
 
 #: Whether the kernels use Numba's on-disk cache (decided once, at import).
 CACHE = _use_disk_cache()
+
+
+def _prefer_512_bit_vectors(typingctx):
+    """Intrinsic: mark the function being compiled ``"prefer-vector-width"="512"``."""
+
+    def codegen(context, builder, signature, args):
+        # llvmlite's attribute set only admits flag attributes; this one is key=value.
+        set.add(builder.function.attributes, '"prefer-vector-width"="512"')
+        return context.get_dummy_value()
+
+    return types.none(), codegen
+
+
+if numba.config.DISABLE_JIT:
+    def wide_vectors() -> None:
+        """Nothing to do when Numba is switched off."""
+else:
+    #: Call first thing in a loop kernel: its loops use the widest vectors the CPU has.
+    wide_vectors = intrinsic(_prefer_512_bit_vectors)
 
 
 def math_jit(fn):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import as_kernel_array
-from ._jit import loop_jit, math_jit
+from ._jit import loop_jit, math_jit, wide_vectors
 from .fastmath import fast_exp, fast_sigmoid, fast_tanh
 
 IDENTITY, SIGMOID, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
@@ -25,6 +25,7 @@ def _relu(z):
 @loop_jit
 def apply_activation(Z, code):
     """Replace ``Z`` ``(n, m)`` by ``g(Z)`` in place; softmax works over axis 0."""
+    wide_vectors()
     n, m = Z.shape
     if code == SIGMOID:
         for i in range(n):
@@ -54,6 +55,7 @@ def apply_activation(Z, code):
 @loop_jit
 def multiply_by_derivative(dA, A, code):
     """``dA *= g'(A)`` in place, ``g'`` written in terms of the output ``A`` ``(n, m)``."""
+    wide_vectors()
     n, m = A.shape
     if code == SIGMOID:
         for i in range(n):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import as_kernel_array, check_out
-from ._jit import loop_jit
+from ._jit import loop_jit, wide_vectors
 from .activations import CODES, IDENTITY, SOFTMAX, multiply_by_derivative
 from .dense import matmul_nt, matmul_tn
 from .fastmath import fast_log
@@ -18,6 +18,7 @@ LOSSES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR}
 def cost_sum(AL, Y, loss, out_code):
     """Cost summed over the columns of ``AL`` and ``Y`` ``(n_y, m)`` (not yet divided by
     ``m``); see :func:`fastnn.reference.compute_cost`.  Accumulates in float64."""
+    wide_vectors()
     n, m = AL.shape
     total = 0.0
     if loss == SQUARED_ERROR:
@@ -41,6 +42,7 @@ def cost_sum(AL, Y, loss, out_code):
 def output_delta_kernel(AL, Y, out_code, loss, out):
     """``out = dZ_L``: ``AL - Y``, times ``g'(AL)`` for squared error after a
     sigmoid or tanh output."""
+    wide_vectors()
     n, m = AL.shape
     for i in range(n):
         for j in range(m):
@@ -54,6 +56,7 @@ def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev):
     """``dW = dZ @ A_prev.T / m``, ``db = sum(dZ, axis=1) / m``, ``dA_prev = W.T @ dZ``
     (skipped when ``dA_prev`` is empty).  dZ ``(n, m)``, A_prev ``(n_prev, m)``,
     W ``(n, n_prev)``, dW ``(n, n_prev)``, db ``(n, 1)``, dA_prev ``(n_prev, m)``."""
+    wide_vectors()
     n, m = dZ.shape
     inv_m = dZ.dtype.type(1) / m
     matmul_nt(dZ, A_prev, dW)
@@ -73,6 +76,7 @@ def narrow_delta(W, dZ, A, row, code):
     """``A = (W.T @ dZ) * g'(A)`` in place for a narrow ``dZ`` ``(n, m)``: row by row,
     the derivative is taken from the output before it is overwritten; ``row`` is
     work space of ``m`` values."""
+    wide_vectors()
     n_prev, m = A.shape
     for i in range(n_prev):
         row[:] = 0

@@ -87,7 +87,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
-from fastnn.kernels._jit import CACHE, MATH_FLAGS, loop_jit
+from fastnn.kernels._jit import CACHE, MATH_FLAGS, loop_jit, wide_vectors
 
 __all__ = [
     "fast_exp",
@@ -473,6 +473,7 @@ def fast_sigmoid(x):
 @loop_jit
 def exp_array(x, out):
     """out[...] = exp(x) elementwise; C-contiguous 1-D/2-D, out may be x."""
+    wide_vectors()
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
     if xf.ctypes.data == of.ctypes.data:  # in place: one array, no alias check
@@ -486,6 +487,7 @@ def exp_array(x, out):
 @loop_jit
 def log_array(x, out):
     """out[...] = log(x) elementwise; C-contiguous 1-D/2-D, out may be x."""
+    wide_vectors()
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
     if xf.ctypes.data == of.ctypes.data:  # in place: one array, no alias check
@@ -499,6 +501,7 @@ def log_array(x, out):
 @loop_jit
 def tanh_array(x, out):
     """out[...] = tanh(x) elementwise; C-contiguous 1-D/2-D, out may be x."""
+    wide_vectors()
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
     if xf.ctypes.data == of.ctypes.data:  # in place: one array, no alias check
@@ -512,6 +515,7 @@ def tanh_array(x, out):
 @loop_jit
 def sigmoid_array(x, out):
     """out[...] = sigmoid(x) elementwise; C-contiguous 1-D/2-D, out may be x."""
+    wide_vectors()
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
     if xf.ctypes.data == of.ctypes.data:  # in place: one array, no alias check

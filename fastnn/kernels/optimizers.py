@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._arrays import as_kernel_array
-from ._jit import loop_jit
+from ._jit import loop_jit, wide_vectors
 from .activations import CODES
 from .backprop import LOSSES
 from .loop import _layer, cost_and_gradient_kernel, layout, rows_if_needed
@@ -20,6 +20,7 @@ from .loop import _layer, cost_and_gradient_kernel, layout, rows_if_needed
 @loop_jit
 def momentum_kernel(theta, grad, velocity, learning_rate, momentum, nesterov):
     """See :func:`fastnn.optimizers.momentum_update`."""
+    wide_vectors()
     lr, mu = theta.dtype.type(learning_rate), theta.dtype.type(momentum)
     if nesterov:
         for i in range(theta.shape[0]):
@@ -34,6 +35,7 @@ def momentum_kernel(theta, grad, velocity, learning_rate, momentum, nesterov):
 @loop_jit
 def adam_kernel(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
     """See :func:`fastnn.optimizers.adam_update`."""
+    wide_vectors()
     f = theta.dtype.type
     b1, b2, eps = f(beta_1), f(beta_2), f(epsilon)
     c1, c2 = f(1) - b1, f(1) - b2
@@ -48,6 +50,7 @@ def adam_kernel(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
 @loop_jit
 def l2_kernel(grad, theta, dims, alpha, n_samples):
     """See :func:`fastnn.optimizers.add_l2_penalty`; ``dims`` int64 ``(L + 1,)``."""
+    wide_vectors()
     scale = theta.dtype.type(alpha / n_samples)
     total = 0.0
     start = 0
@@ -64,6 +67,7 @@ def l2_kernel(grad, theta, dims, alpha, n_samples):
 @loop_jit
 def gather_columns(src, order, start, out):
     """``out[:, j] = src[:, order[start + j]]`` for every column ``j`` of ``out``."""
+    wide_vectors()
     n, mb = out.shape
     for i in range(n):
         for j in range(mb):

@@ -17,7 +17,7 @@ The hidden layer's products come in two layouts:
 """
 from __future__ import annotations
 
-from ._jit import loop_jit
+from ._jit import loop_jit, wide_vectors
 from .activations import apply_activation
 from .backprop import cost_sum, narrow_delta, output_delta_kernel
 
@@ -59,6 +59,7 @@ def workspace_size(dims):
 def _block_forward(W, b, A_prev, j0, code, out):
     """``out = g(W @ A_prev[:, j0:j0 + nb] + b)``, out ``(n, nb)``, looping over the
     inputs outermost so each row of the ``A_prev`` block is loaded once."""
+    wide_vectors()
     n, nb = out.shape
     for i in range(n):
         out[i, :] = b[i, 0]
@@ -75,6 +76,7 @@ def _block_forward(W, b, A_prev, j0, code, out):
 @loop_jit
 def _block_accumulate(dZ, A_prev, j0, dW, db):
     """``dW += dZ @ A_prev[:, j0:j0 + nb].T`` and ``db += sum(dZ, axis=1)``."""
+    wide_vectors()
     n, nb = dZ.shape
     for p in range(dW.shape[1]):
         a = A_prev[p, j0:j0 + nb]
@@ -91,6 +93,7 @@ def _block_accumulate(dZ, A_prev, j0, dW, db):
 @loop_jit
 def _dots1(w, XT, j0, o):
     """``o[j] = w . XT[j0 + j]`` for every ``j`` of ``o``, four samples per pass over ``w``."""
+    wide_vectors()
     nb, n_x = o.shape[0], w.shape[0]
     j = 0
     while j + 4 <= nb:
@@ -115,6 +118,7 @@ def _dots1(w, XT, j0, o):
 def _dots2(w, v, XT, j0, o, q):
     """:func:`_dots1` for two rows ``w``, ``v`` at once (into ``o``, ``q``): each load of a
     sample serves both."""
+    wide_vectors()
     nb, n_x = o.shape[0], w.shape[0]
     j = 0
     while j + 4 <= nb:
@@ -158,6 +162,7 @@ def _rows_forward(W, b, XT, j0, code, out):
 @loop_jit
 def _axpys1(d, XT, j0, row):
     """``row += d @ XT[j0:j0 + nb]``, four samples per pass over ``row``."""
+    wide_vectors()
     nb, n_x = d.shape[0], row.shape[0]
     j = 0
     while j + 4 <= nb:
@@ -176,6 +181,7 @@ def _axpys1(d, XT, j0, row):
 def _axpys2(d, e, XT, j0, row, other):
     """:func:`_axpys1` for two rows at once (``row += d @ ...``, ``other += e @ ...``):
     each load of a sample serves both."""
+    wide_vectors()
     nb, n_x = d.shape[0], row.shape[0]
     j = 0
     while j + 4 <= nb:
@@ -216,6 +222,7 @@ def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
     (the ``ROWS`` path) and ``X`` is not used; otherwise ``XT`` is empty.
     ``work`` is a flat buffer of at least ``workspace_size(dims)`` values.
     """
+    wide_vectors()
     rows = XT.shape[0] > 0
     m = Y.shape[1]
     n_h, n_y = W1.shape[0], W2.shape[0]
