@@ -1,8 +1,9 @@
 """How many threads fastnn's work may use: Numba's pool and the BLAS pool, set together.
 
 Two pools can run fastnn's arithmetic in parallel: Numba's threading layer (for
-``parallel=True`` kernels) and the BLAS library behind ``np.dot`` (SciPy's
-OpenBLAS inside compiled kernels, NumPy's for the ``numpy`` backend).  The
+``parallel=True`` kernels) and the BLAS libraries: SciPy's OpenBLAS behind
+``np.dot`` in compiled kernels, NumPy's for the large products (see
+:mod:`fastnn.kernels.dense`) and for the ``numpy`` backend.  The
 functions here set both at once.
 
 * Numba's count is kept **per calling thread** by Numba and can never exceed

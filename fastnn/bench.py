@@ -273,7 +273,7 @@ def machine_info(peaks: dict[str, float], blas_threads: int | None) -> dict:
         "fastnn_cache": _disk_cache_on(),
         "blas_threads_limit": blas_threads,
         "matmul_peak_gflops": peaks,
-        # SciPy's BLAS is the one np.dot calls inside Numba kernels; NumPy's the other.
+        # np.dot in Numba kernels calls SciPy's BLAS; large products and NumPy call NumPy's.
         "blas": [{k: lib.get(k) for k in ("internal_api", "version", "num_threads",
                                           "architecture", "filepath")}
                  for lib in threadpool_info() if lib.get("user_api") == "blas"],
