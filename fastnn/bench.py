@@ -68,9 +68,11 @@ class Workload:
         return X.astype(dtype, copy=False), Y.astype(dtype)
 
     def flops_per_iteration(self) -> float:
-        """≈ 6·m·(weights): 2 for the forward product, 4 for the two backward ones."""
-        weights = sum(a * b for a, b in zip(self.layer_dims[:-1], self.layer_dims[1:]))
-        return 6.0 * self.m * weights
+        """Matmul flops of one step: 2·m·(weights) each for the forward products and the
+        ``dW`` products, and 2·m·(weights above the first layer) for the ``dA``
+        products (the input layer needs none)."""
+        weights = [a * b for a, b in zip(self.layer_dims[:-1], self.layer_dims[1:])]
+        return 2.0 * self.m * (2 * sum(weights) + sum(weights[1:]))
 
 
 #: The workloads of the speed issue.  Iteration counts keep the default run
@@ -339,7 +341,7 @@ def print_report(report: dict, file=None) -> None:
             say("  ".join("-" * w for w in widths))
     say("\nper-iteration times are medians of one train call of `iters` steps / iters; "
         "speedup = numpy/numba;\nmax|Δparams| is against the numpy backend after the same "
-        "iterations; GFLOP/s counts 6·m·(weights) per step.")
+        "iterations; GFLOP/s counts the step's matmul flops (no dA for the input layer).")
 
 
 # --------------------------------------------------------------------------- CLI

@@ -69,3 +69,12 @@ def test_asv_kernel_benchmarks_cover_every_kernel(monkeypatch):
         args = bench_kernels.kernel_args(name, 3, 4, 5, "float64")
         getattr(fastnn.reference, name)(*args)
     assert np.dtype(bench_kernels.kernel_args("tanh", 3, 4, 5, "float32")[0].dtype) == np.float32
+
+
+def test_flops_count_no_input_gradient():
+    """W3 (784-128-1): forward and dW products over both layers, dA only for layer 2,
+    i.e. the issue's "4 GFLOP" per step."""
+    w3 = bench.WORKLOADS["W3"]
+    m = w3.m
+    assert w3.flops_per_iteration() == 4 * m * (784 * 128 + 128) + 2 * m * 128
+    assert w3.flops_per_iteration() == pytest.approx(4.0e9, rel=0.01)
