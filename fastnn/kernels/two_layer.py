@@ -13,7 +13,7 @@ The hidden layer's products come in two layouts:
   along the samples axis, one short pass per input and hidden unit;
 * many inputs (the 4096-input sign-language net): ``XT = X.T`` ``(m, n_x)``,
   so each sample is a contiguous row and every product is a long loop over the
-  inputs; two hidden units and four samples share each pass.
+  inputs; three hidden units and four samples share each pass.
 """
 from __future__ import annotations
 
@@ -146,14 +146,55 @@ def _dots2(w, v, XT, j0, o, q):
 
 
 @loop_jit
+def _dots3(u, v, w, XT, j0, o, q, r):
+    """:func:`_dots1` for three rows ``u``, ``v``, ``w`` at once (into ``o``, ``q``, ``r``):
+    twelve accumulators, one pass over the samples for three hidden units."""
+    wide_vectors()
+    nb, n_x = o.shape[0], u.shape[0]
+    j = 0
+    while j + 4 <= nb:
+        x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
+        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = z0 = z1 = z2 = z3 = u[0] * 0
+        for p in range(n_x):
+            s0 += u[p] * x0[p]
+            s1 += u[p] * x1[p]
+            s2 += u[p] * x2[p]
+            s3 += u[p] * x3[p]
+            t0 += v[p] * x0[p]
+            t1 += v[p] * x1[p]
+            t2 += v[p] * x2[p]
+            t3 += v[p] * x3[p]
+            z0 += w[p] * x0[p]
+            z1 += w[p] * x1[p]
+            z2 += w[p] * x2[p]
+            z3 += w[p] * x3[p]
+        o[j], o[j + 1], o[j + 2], o[j + 3] = s0, s1, s2, s3
+        q[j], q[j + 1], q[j + 2], q[j + 3] = t0, t1, t2, t3
+        r[j], r[j + 1], r[j + 2], r[j + 3] = z0, z1, z2, z3
+        j += 4
+    for rest in range(j, nb):
+        x = XT[j0 + rest]
+        s = t = z = u[0] * 0
+        for p in range(n_x):
+            s += u[p] * x[p]
+            t += v[p] * x[p]
+            z += w[p] * x[p]
+        o[rest], q[rest], r[rest] = s, t, z
+
+
+@loop_jit
 def _rows_forward(W, b, XT, j0, code, out):
     """``out = g(W @ XT[j0:j0 + nb].T + b)``, out ``(n, nb)``: dot products along the
-    rows, two hidden units and four samples per pass."""
+    rows, three hidden units (the last one or two: fewer) and four samples per pass."""
     n = out.shape[0]
-    for i in range(0, n - 1, 2):
+    i = 0
+    while i + 3 <= n:
+        _dots3(W[i], W[i + 1], W[i + 2], XT, j0, out[i], out[i + 1], out[i + 2])
+        i += 3
+    if n - i == 2:
         _dots2(W[i], W[i + 1], XT, j0, out[i], out[i + 1])
-    if n % 2:
-        _dots1(W[n - 1], XT, j0, out[n - 1])
+    elif n - i == 1:
+        _dots1(W[i], XT, j0, out[i])
     for i in range(n):
         out[i, :] += b[i, 0]
     apply_activation(out, code)
@@ -200,14 +241,43 @@ def _axpys2(d, e, XT, j0, row, other):
 
 
 @loop_jit
+def _axpys3(d, e, f, XT, j0, row, other, third):
+    """:func:`_axpys1` for three rows at once: each load of a sample serves all three."""
+    wide_vectors()
+    nb, n_x = d.shape[0], row.shape[0]
+    j = 0
+    while j + 4 <= nb:
+        x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
+        d0, d1, d2, d3 = d[j], d[j + 1], d[j + 2], d[j + 3]
+        e0, e1, e2, e3 = e[j], e[j + 1], e[j + 2], e[j + 3]
+        f0, f1, f2, f3 = f[j], f[j + 1], f[j + 2], f[j + 3]
+        for p in range(n_x):
+            y0, y1, y2, y3 = x0[p], x1[p], x2[p], x3[p]
+            row[p] += d0 * y0 + d1 * y1 + d2 * y2 + d3 * y3
+            other[p] += e0 * y0 + e1 * y1 + e2 * y2 + e3 * y3
+            third[p] += f0 * y0 + f1 * y1 + f2 * y2 + f3 * y3
+        j += 4
+    for rest in range(j, nb):
+        x, dj, ej, fj = XT[j0 + rest], d[rest], e[rest], f[rest]
+        for p in range(n_x):
+            row[p] += dj * x[p]
+            other[p] += ej * x[p]
+            third[p] += fj * x[p]
+
+
+@loop_jit
 def _rows_accumulate(dZ, XT, j0, dW, db):
-    """``dW += dZ @ XT[j0:j0 + nb]`` and ``db += sum(dZ, axis=1)``: two rows of ``dW``
-    and four samples per pass."""
+    """``dW += dZ @ XT[j0:j0 + nb]`` and ``db += sum(dZ, axis=1)``: three rows of ``dW``
+    (the last one or two: fewer) and four samples per pass."""
     n = dZ.shape[0]
-    for i in range(0, n - 1, 2):
+    i = 0
+    while i + 3 <= n:
+        _axpys3(dZ[i], dZ[i + 1], dZ[i + 2], XT, j0, dW[i], dW[i + 1], dW[i + 2])
+        i += 3
+    if n - i == 2:
         _axpys2(dZ[i], dZ[i + 1], XT, j0, dW[i], dW[i + 1])
-    if n % 2:
-        _axpys1(dZ[n - 1], XT, j0, dW[n - 1])
+    elif n - i == 1:
+        _axpys1(dZ[i], XT, j0, dW[i])
     for i in range(n):
         db[i, 0] += dZ[i].sum()
 
