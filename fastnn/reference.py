@@ -217,8 +217,9 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
         A.append(linear_activation_forward(W, A[-1], b, act))
     cost = compute_cost(A[L], Y, loss, output_activation)
     dZ = output_delta(A[L], Y, output_activation, loss)
+    grads = unpack(grad, layer_dims)
     for l in range(L - 1, -1, -1):
-        dW, db = unpack(grad, layer_dims)[l]
+        dW, db = grads[l]
         dA_prev = np.empty((layer_dims[l] if l > 0 else 0, X.shape[1]), theta.dtype)
         linear_backward(dZ, A[l], layers[l][0], dW, db, dA_prev)
         if l > 0:
