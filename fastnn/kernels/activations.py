@@ -52,23 +52,30 @@ def apply_activation(Z, code):
                 Z[i, j] /= total
 
 
+@math_jit
+def derivative(a, one, code):
+    """``g'`` at the output ``a = g(z)`` of the activation ``code`` (not softmax);
+    ``one`` is 1 in ``a``'s dtype, so float32 stays float32."""
+    if code == SIGMOID:
+        return a * (one - a)
+    if code == TANH:
+        return one - a * a
+    if code == RELU:
+        return one if a > 0 else a * 0
+    return one
+
+
 @loop_jit
 def multiply_by_derivative(dA, A, code):
     """``dA *= g'(A)`` in place, ``g'`` written in terms of the output ``A`` ``(n, m)``."""
     wide_vectors()
+    if code == IDENTITY:
+        return
     n, m = A.shape
-    if code == SIGMOID:
-        for i in range(n):
-            for j in range(m):
-                dA[i, j] *= A[i, j] * (1 - A[i, j])
-    elif code == TANH:
-        for i in range(n):
-            for j in range(m):
-                dA[i, j] *= 1 - A[i, j] * A[i, j]
-    elif code == RELU:
-        for i in range(n):
-            for j in range(m):
-                dA[i, j] = dA[i, j] if A[i, j] > 0 else dA[i, j] * 0
+    one = A.dtype.type(1)
+    for i in range(n):
+        for j in range(m):
+            dA[i, j] *= derivative(A[i, j], one, code)
 
 
 # ------------------------------------------------------------- Python-level twins

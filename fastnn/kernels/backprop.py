@@ -6,7 +6,7 @@ import numpy as np
 
 from ._arrays import as_kernel_array, check_out
 from ._jit import loop_jit, wide_vectors
-from .activations import CODES, IDENTITY, SOFTMAX, multiply_by_derivative
+from .activations import CODES, IDENTITY, SOFTMAX, derivative, multiply_by_derivative
 from .dense import matmul_nt, matmul_tn
 from .fastmath import fast_log
 
@@ -73,19 +73,22 @@ def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev):
 
 @loop_jit
 def narrow_delta(W, dZ, A, row, code):
-    """``A = (W.T @ dZ) * g'(A)`` in place for a narrow ``dZ`` ``(n, m)``: row by row,
-    the derivative is taken from the output before it is overwritten; ``row`` is
-    work space of ``m`` values."""
+    """``A = (W.T @ dZ) * g'(A)`` in place for a narrow ``dZ`` ``(n, m)``, ``n >= 1``:
+    row by row, ``W.T @ dZ`` into ``row`` (work space of ``m`` values), then one
+    pass that reads each output before overwriting it with the delta."""
     wide_vectors()
-    n_prev, m = A.shape
-    for i in range(n_prev):
-        row[:] = 0
-        for k in range(dZ.shape[0]):
-            w = W[k, i]
-            for j in range(m):
-                row[j] += w * dZ[k, j]
-        multiply_by_derivative(row.reshape((1, m)), A[i:i + 1], code)
-        A[i, :] = row
+    one = A.dtype.type(1)
+    for i in range(A.shape[0]):
+        w, d = W[0, i], dZ[0]
+        for j in range(d.shape[0]):
+            row[j] = w * d[j]
+        for k in range(1, dZ.shape[0]):
+            w, d = W[k, i], dZ[k]
+            for j in range(d.shape[0]):
+                row[j] += w * d[j]
+        a = A[i]
+        for j in range(a.shape[0]):
+            a[j] = row[j] * derivative(a[j], one, code)
 
 
 @loop_jit
