@@ -72,6 +72,15 @@ def test_derivative(rng, name, dtype, shape, layout):
     assert_close(getattr(kernels, name)(A), getattr(reference, name)(A))
 
 
+@pytest.mark.parametrize("name", DERIVATIVES)
+def test_derivative_at_non_finite_outputs(name):
+    A = np.array([[np.nan, np.inf, -np.inf, 0.0, -0.0, 0.5]])
+    name = f"{name}_derivative"
+    with np.errstate(invalid="ignore"):
+        expected = getattr(reference, name)(A)
+    np.testing.assert_array_equal(getattr(kernels, name)(A), expected)  # NaN == NaN here
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 # (3, 4096, 35) calls SciPy's BLAS, (128, 64, 301) NumPy's (dense.NUMPY_GEMM_MACS).
 @pytest.mark.parametrize("n, n_prev, m", [(1, 1, 1), (4, 2, 400), (1, 4, 7), (3, 4096, 35),

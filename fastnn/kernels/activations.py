@@ -61,7 +61,7 @@ def derivative(a, one, code):
     if code == TANH:
         return one - a * a
     if code == RELU:
-        return one if a > 0 else a * 0
+        return one if a > 0 else one * 0  # 0 at a NaN output, as the reference's (A > 0)
     return one
 
 
