@@ -123,6 +123,17 @@ def test_compute_cost(rng, output_activation, loss, dtype, shape):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("Y", [[[0.0, 1.0, 1.0, 0.0]], [[0.1, 0.9, 1.0, 0.0]], [[0.5, 0.5, 1.0, 2.0]]],
+                         ids=["labels", "soft-targets", "one-off-label"])
+def test_compute_cost_log_loss_targets(dtype, Y):
+    """0/1 labels take a one-log path; any other target value, the two-term formula."""
+    AL = np.array([[0.2, 0.7, 0.99, 1e-3]], dtype)
+    Y = np.array(Y, dtype)
+    expected = reference.compute_cost(AL, Y)
+    assert kernels.compute_cost(AL, Y) == pytest.approx(expected, rel=1e-12 if dtype == np.float64 else 1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_compute_cost_saturated_outputs_stay_finite(dtype):
     AL = np.array([[0.0, 1.0, 0.0, 1.0]], dtype)
     Y = np.array([[0.0, 1.0, 1.0, 0.0]], dtype)

@@ -29,13 +29,32 @@ def cost_sum(AL, Y, loss, out_code):
         return total / 2
     eps = AL.dtype.type(np.finfo(AL.dtype).eps)  # of AL's dtype, so float32 stays float32
     one = AL.dtype.type(1)
-    for i in range(n):
-        for j in range(m):
-            a = min(max(AL[i, j], eps), one - eps)
-            total -= Y[i, j] * fast_log(a)
-            if out_code != SOFTMAX:
-                total -= (one - Y[i, j]) * fast_log(one - a)
+    if out_code == SOFTMAX:
+        for i in range(n):
+            for j in range(m):
+                total -= Y[i, j] * fast_log(min(max(AL[i, j], eps), one - eps))
+    elif _all_zero_or_one(Y):  # one of the two terms is exactly 0: one log per value
+        for i in range(n):
+            for j in range(m):
+                a = min(max(AL[i, j], eps), one - eps)
+                total -= fast_log(a if Y[i, j] == one else one - a)
+    else:
+        for i in range(n):
+            for j in range(m):
+                a = min(max(AL[i, j], eps), one - eps)
+                total -= Y[i, j] * fast_log(a) + (one - Y[i, j]) * fast_log(one - a)
     return total
+
+
+@loop_jit
+def _all_zero_or_one(Y):
+    """Whether every value of ``Y`` ``(n, m)`` is 0 or 1 (labels, not probabilities)."""
+    wide_vectors()
+    others = 0
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            others += (Y[i, j] != 0) & (Y[i, j] != 1)
+    return others == 0
 
 
 @loop_jit
