@@ -191,12 +191,13 @@ _q0, _q1, _q2, _q3, _q4 = (
 )
 
 
-def _exp64(x):
-    x = 710.0 if x > 710.0 else x  # exp(710) overflows to inf
-    x = -746.0 if x < -746.0 else x  # exp(-746) underflows to 0
-    t = x * _LOG2E64 + _SHIFT64
+@_scalar_jit
+def _expm1_reduced64(y):
+    """``(k, expm1(r))`` with ``y = k ln2 + r``, ``|r| <= ln2/2``: the range reduction
+    and polynomial that exp and tanh share (float64, ``|y| <= 746``)."""
+    t = y * _LOG2E64 + _SHIFT64
     k = t - _SHIFT64
-    r = x - k * _LN2_HI64
+    r = y - k * _LN2_HI64
     r = r - k * _LN2_LO64
     q = _Q9 * r + _Q8
     q = q * r + _Q7
@@ -207,7 +208,14 @@ def _exp64(x):
     q = q * r + _Q2
     q = q * r + _Q1
     q = q * r + _Q0
-    p = 1.0 + (r + (r * r) * q)
+    return k, r + (r * r) * q
+
+
+def _exp64(x):
+    x = 710.0 if x > 710.0 else x  # exp(710) overflows to inf
+    x = -746.0 if x < -746.0 else x  # exp(-746) underflows to 0
+    k, em1 = _expm1_reduced64(x)
+    p = 1.0 + em1
     # 2^k = 2^k1 * 2^k2 keeps both factors normal for k in [-1077, 1025].
     u = k * 0.5 + _SCALE_SHIFT64
     k1 = u - _SCALE_SHIFT64
@@ -339,22 +347,10 @@ _p0, _p1, _p2, _p3, _p4 = (
 def _tanh64(x):
     y = abs(x) * 2.0
     y = _TANH_CLAMP64 if y > _TANH_CLAMP64 else y  # NaN passes through
-    t = y * _LOG2E64 + _SHIFT64
-    k = t - _SHIFT64  # y = k ln2 + r, 0 <= k <= 58
-    r = y - k * _LN2_HI64
-    r = r - k * _LN2_LO64
-    q = _Q9 * r + _Q8
-    q = q * r + _Q7
-    q = q * r + _Q6
-    q = q * r + _Q5
-    q = q * r + _Q4
-    q = q * r + _Q3
-    q = q * r + _Q2
-    q = q * r + _Q1
-    q = q * r + _Q0
+    k, em1 = _expm1_reduced64(y)  # 0 <= k <= 58
     s = _from_bits(_to_bits(k + _SCALE_SHIFT64) << 52, x)  # 2^k
     # expm1(y) = 2^k expm1(r) + (2^k - 1); exact at y = 0 and tiny y (k = 0)
-    e = s * (r + (r * r) * q) + (s - 1.0)
+    e = s * em1 + (s - 1.0)
     # copysign: tanh is odd, and -0.0 stays -0.0.
     return math.copysign(e / (e + 2.0), x)
 
