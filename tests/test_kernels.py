@@ -1,10 +1,12 @@
 """Every Numba kernel against its NumPy twin: shapes, dtypes, layouts, activations, losses."""
 import inspect
 
+import numba
 import numpy as np
 import pytest
 
 from fastnn import kernels, reference
+from fastnn.kernels._jit import LOOP_FLAGS
 from conftest import DTYPES, LAYOUTS, assert_close, in_layout, read_only
 
 # (rows, columns): one sample, one feature, odd sizes, sizes on both sides of the
@@ -296,3 +298,38 @@ def test_output_buffers_in_the_wrong_layout_are_refused(rng):
     with pytest.raises(ValueError, match="out"):
         kernels.linear_activation_forward(W, A_prev, np.zeros((3, 1)), "tanh",
                                           out=np.empty((9, 3)).T)
+
+
+def _float32_kernel_calls():
+    """Kernel name -> (kernel, float32 arguments), for loops that must stay in float32."""
+    from fastnn.kernels import activations, backprop, dense, two_layer
+    f = np.float32
+    Z, A, W = np.ones((3, 8), f), np.full((3, 8), 0.5, f), np.ones((3, 4), f)
+    XT, v, o = np.ones((8, 16), f), np.ones(16, f), np.ones(8, f)
+    calls = [
+        (activations.apply_activation, (Z, 3)),  # the code is a runtime value: all codes
+        (activations.multiply_by_derivative, (Z, A, 3)),
+        (backprop.narrow_delta, (np.ones((1, 3), f), np.ones((1, 8), f), A, o, 2)),
+        (dense.matmul_nt, (Z, A, np.ones((3, 3), f))),
+        (two_layer._block_forward, (W, np.ones((3, 1), f), np.ones((4, 8), f), 0, 2, Z)),
+        (two_layer._block_accumulate, (Z, np.ones((4, 8), f), 0, W, np.ones((3, 1), f))),
+        (two_layer._dots3, (v, v, v, XT, 0, o, o, o)),
+        (two_layer._dots2, (v, v, XT, 0, o, o)),
+        (two_layer._dots1, (v, XT, 0, o)),
+        (two_layer._axpys3, (o, o, o, XT, 0, v, v, v)),
+    ]
+    return {kernel.__name__: (kernel, args) for kernel, args in calls}
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="reads the compiled code")
+@pytest.mark.parametrize("name", list(_float32_kernel_calls()))
+def test_float32_kernels_compute_in_float32(name):
+    """No float32 value is widened to float64 in these loops (a bare ``x * 0`` would do
+    it, halving the vector width and adding conversions).  Compiled afresh, since
+    Numba cannot show the code of a kernel loaded from its disk cache."""
+    kernel, args = _float32_kernel_calls()[name]
+    fresh = numba.njit(error_model="numpy", fastmath=set(LOOP_FLAGS))(kernel.py_func)
+    fresh(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+    ir = fresh.inspect_llvm(fresh.signatures[0])
+    assert "fmul" in ir and "float" in ir  # the loop is there, in float32
+    assert "fpext float" not in ir

@@ -17,11 +17,6 @@ CODES = {"identity": IDENTITY, "sigmoid": SIGMOID, "logistic": SIGMOID, "tanh": 
          "relu": RELU, "softmax": SOFTMAX}
 
 
-@math_jit
-def _relu(z):
-    return z if z > 0 else z * 0  # z * 0 keeps NaN and the dtype
-
-
 @loop_jit
 def apply_activation(Z, code):
     """Replace ``Z`` ``(n, m)`` by ``g(Z)`` in place; softmax works over axis 0."""
@@ -36,15 +31,17 @@ def apply_activation(Z, code):
             for j in range(m):
                 Z[i, j] = fast_tanh(Z[i, j])
     elif code == RELU:
+        zero = Z.dtype.type(0)  # a bare 0 would make float32 arithmetic float64
         for i in range(n):
             for j in range(m):
-                Z[i, j] = _relu(Z[i, j])
+                z = Z[i, j]
+                Z[i, j] = z if z > 0 else z * zero  # z * 0 keeps NaN
     elif code == SOFTMAX:
         for j in range(m):
             top = Z[0, j]
             for i in range(1, n):
                 top = max(top, Z[i, j])
-            total = Z[0, j] * 0
+            total = Z.dtype.type(0)
             for i in range(n):
                 Z[i, j] = fast_exp(Z[i, j] - top)
                 total += Z[i, j]
@@ -61,7 +58,7 @@ def derivative(a, one, code):
     if code == TANH:
         return one - a * a
     if code == RELU:
-        return one if a > 0 else one * 0  # 0 at a NaN output, as the reference's (A > 0)
+        return one if a > 0 else one - one  # 0 at a NaN output, as the reference's (A > 0)
     return one
 
 

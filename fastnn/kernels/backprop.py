@@ -80,7 +80,7 @@ def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev):
     inv_m = dZ.dtype.type(1) / m
     matmul_nt(dZ, A_prev, dW)
     for i in range(n):
-        s = dZ[i, 0] * 0
+        s = dZ.dtype.type(0)
         for j in range(m):
             s += dZ[i, j]
         db[i, 0] = s * inv_m

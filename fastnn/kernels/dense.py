@@ -82,7 +82,7 @@ def matmul_nt(A, B, out):
         return
     for i in range(n):
         for p in range(k):
-            s = A[i, 0] * 0
+            s = A.dtype.type(0)
             for j in range(m):
                 s += A[i, j] * B[p, j]
             out[i, p] = s

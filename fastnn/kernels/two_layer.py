@@ -82,7 +82,7 @@ def _block_accumulate(dZ, A_prev, j0, dW, db):
         a = A_prev[p, j0:j0 + nb]
         for i in range(n):
             d = dZ[i]
-            s = d[0] * 0
+            s = dZ.dtype.type(0)
             for j in range(nb):
                 s += d[j] * a[j]
             dW[i, p] += s
@@ -98,7 +98,7 @@ def _dots1(w, XT, j0, o):
     j = 0
     while j + 4 <= nb:
         x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
-        s0 = s1 = s2 = s3 = w[0] * 0
+        s0 = s1 = s2 = s3 = w.dtype.type(0)
         for p in range(n_x):
             s0 += w[p] * x0[p]
             s1 += w[p] * x1[p]
@@ -108,7 +108,7 @@ def _dots1(w, XT, j0, o):
         j += 4
     for rest in range(j, nb):  # the last nb % 4 samples, one at a time
         x = XT[j0 + rest]
-        s = w[0] * 0
+        s = w.dtype.type(0)
         for p in range(n_x):
             s += w[p] * x[p]
         o[rest] = s
@@ -123,7 +123,7 @@ def _dots2(w, v, XT, j0, o, q):
     j = 0
     while j + 4 <= nb:
         x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
-        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = w[0] * 0
+        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = w.dtype.type(0)
         for p in range(n_x):
             s0 += w[p] * x0[p]
             s1 += w[p] * x1[p]
@@ -138,7 +138,7 @@ def _dots2(w, v, XT, j0, o, q):
         j += 4
     for rest in range(j, nb):
         x = XT[j0 + rest]
-        s = t = w[0] * 0
+        s = t = w.dtype.type(0)
         for p in range(n_x):
             s += w[p] * x[p]
             t += v[p] * x[p]
@@ -154,7 +154,7 @@ def _dots3(u, v, w, XT, j0, o, q, r):
     j = 0
     while j + 4 <= nb:
         x0, x1, x2, x3 = XT[j0 + j], XT[j0 + j + 1], XT[j0 + j + 2], XT[j0 + j + 3]
-        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = z0 = z1 = z2 = z3 = u[0] * 0
+        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = z0 = z1 = z2 = z3 = u.dtype.type(0)
         for p in range(n_x):
             s0 += u[p] * x0[p]
             s1 += u[p] * x1[p]
@@ -174,7 +174,7 @@ def _dots3(u, v, w, XT, j0, o, q, r):
         j += 4
     for rest in range(j, nb):
         x = XT[j0 + rest]
-        s = t = z = u[0] * 0
+        s = t = z = u.dtype.type(0)
         for p in range(n_x):
             s += u[p] * x[p]
             t += v[p] * x[p]
