@@ -241,7 +241,12 @@ TRAIN_CASES = [
     ([4, 6, 3], "sigmoid", "softmax", "log_loss"),
     ([3, 5, 2], "identity", "identity", "squared_error"),
     ([1, 1, 1], "tanh", "sigmoid", "log_loss"),
-    ([100, 3, 2], "tanh", "sigmoid", "log_loss"),  # many inputs: the rows path
+    # many inputs: one pass over X per iteration (two_layer.rows_train_loop), with
+    # 1, 3 + 2 and 3 + 1 hidden units, blocks of 64 + 6 features, padded samples
+    ([100, 3, 2], "tanh", "sigmoid", "log_loss"),
+    ([70, 5, 1], "tanh", "sigmoid", "log_loss"),
+    ([65, 4, 3], "relu", "softmax", "log_loss"),
+    ([80, 1, 1], "sigmoid", "identity", "squared_error"),
 ]
 
 

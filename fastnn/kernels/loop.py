@@ -4,9 +4,11 @@ Parameters live in one flat vector ``theta`` (``W1`` row-major, ``b1``, ``W2``,
 ``b2``, ...), gradients in a vector of the same layout, so the update is a single
 pass.  All work space is one flat buffer allocated before the first iteration
 (sized by :func:`layout`).  Small 2-layer nets take a blocked path of
-:mod:`fastnn.kernels.two_layer` (the many-input one reads the samples as rows,
-``XT = X.T``, made once per training run); other nets run layer by layer on the
-whole batch, with BLAS for the larger products.
+:mod:`fastnn.kernels.two_layer` (for the many-input one, the cost and gradient read
+the samples as rows, ``XT = X.T``, made once per call, and the training loop is
+:func:`~fastnn.kernels.two_layer.rows_train_loop`, one pass over ``X`` per
+iteration); other nets run layer by layer on the whole batch, with BLAS for the
+larger products.
 
 Memory of the layer-by-layer path: every layer's output ``A_l`` ``(n_l, m)`` is
 kept for the backward pass, and ``dZ_l`` overwrites ``A_l`` once ``dW_{l+1}`` is
@@ -24,7 +26,8 @@ from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, cost_sum, linear_backward_kernel, narrow_delta,
                        output_delta_kernel)
 from .dense import dense_forward
-from .two_layer import GENERIC, ROWS, choose_path, two_layer_cost_and_gradient
+from .two_layer import (GENERIC, ROWS, choose_path, rows_train_loop,
+                        two_layer_cost_and_gradient)
 from .two_layer import workspace_size as blocked_workspace_size
 from .update import sgd_update_kernel
 
@@ -135,6 +138,13 @@ def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
     writing each iteration's cost (before its update) into ``costs``."""
     plan = layout(dims, X.shape[1])
+    if plan[4] == ROWS:
+        n_x, n_h, n_y = dims[0], dims[1], dims[2]
+        w2 = plan[0][1]
+        rows_train_loop(X, Y, _layer(theta, 0, n_h, n_x), _layer(theta, n_h * n_x, n_h, 1),
+                        _layer(theta, w2, n_y, n_h), _layer(theta, w2 + n_y * n_h, n_y, 1),
+                        num_iterations, learning_rate, code, out_code, loss, costs)
+        return
     XT = rows_if_needed(X, plan)
     grad = np.zeros_like(theta)
     work = np.empty(plan[3], theta.dtype)

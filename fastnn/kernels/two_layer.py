@@ -1,5 +1,6 @@
 """Forward and backward pass of a 2-layer net with few hidden units, fused, one block of
-samples at a time.
+samples at a time; and, for many inputs, a training loop that reads ``X`` once per
+iteration.
 
 For the texts' nets (a few hidden units) a step is bound by memory traffic and by
 the activation functions, not by arithmetic.  Processing a block of samples at a
@@ -14,8 +15,18 @@ The hidden layer's products come in two layouts:
 * many inputs (the 4096-input sign-language net): ``XT = X.T`` ``(m, n_x)``,
   so each sample is a contiguous row and every product is a long loop over the
   inputs; three hidden units and four samples share each pass.
+
+Full-batch training of a many-input net (:func:`rows_train_loop`) goes further:
+the pass over ``X`` that updates ``W1`` also computes the next iteration's
+``W1 @ X``, block of features by block of features, so ``X`` is read once per
+iteration rather than once for the forward and once for the backward pass, and
+no ``X.T`` copy is needed.  The same dot-product and axpy kernels serve both
+layouts: a row of ``X`` is a feature across the samples, a row of ``XT`` a sample
+across the features.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from ._jit import loop_jit, wide_vectors
 from .activations import apply_activation
@@ -30,6 +41,9 @@ MAX_HIDDEN = 16
 MAX_OUTPUTS = 16
 #: Above this many inputs the hidden layer works on sample rows (``XT``).
 MAX_COLUMN_INPUTS = 64
+#: :func:`rows_train_loop` pads the samples axis to a multiple of this (16 float32
+#: values fill a 512-bit vector).
+SAMPLE_MULTIPLE = 16
 
 GENERIC, COLUMNS, ROWS = 0, 1, 2  # how cost_and_gradient runs a net
 
@@ -183,9 +197,9 @@ def _dots3(u, v, w, XT, j0, o, q, r):
 
 
 @loop_jit
-def _rows_forward(W, b, XT, j0, code, out):
-    """``out = g(W @ XT[j0:j0 + nb].T + b)``, out ``(n, nb)``: dot products along the
-    rows, three hidden units (the last one or two: fewer) and four samples per pass."""
+def _rows_dots(W, XT, j0, out):
+    """``out = W @ XT[j0:j0 + nb].T``, out ``(n, nb)``: dot products along the rows,
+    three rows of ``W`` (the last one or two: fewer) and four rows of ``XT`` per pass."""
     n = out.shape[0]
     i = 0
     while i + 3 <= n:
@@ -195,7 +209,13 @@ def _rows_forward(W, b, XT, j0, code, out):
         _dots2(W[i], W[i + 1], XT, j0, out[i], out[i + 1])
     elif n - i == 1:
         _dots1(W[i], XT, j0, out[i])
-    for i in range(n):
+
+
+@loop_jit
+def _rows_forward(W, b, XT, j0, code, out):
+    """``out = g(W @ XT[j0:j0 + nb].T + b)``, out ``(n, nb)``."""
+    _rows_dots(W, XT, j0, out)
+    for i in range(out.shape[0]):
         out[i, :] += b[i, 0]
     apply_activation(out, code)
 
@@ -266,9 +286,9 @@ def _axpys3(d, e, f, XT, j0, row, other, third):
 
 
 @loop_jit
-def _rows_accumulate(dZ, XT, j0, dW, db):
-    """``dW += dZ @ XT[j0:j0 + nb]`` and ``db += sum(dZ, axis=1)``: three rows of ``dW``
-    (the last one or two: fewer) and four samples per pass."""
+def _rows_axpys(dZ, XT, j0, dW):
+    """``dW += dZ @ XT[j0:j0 + nb]``, dZ ``(n, nb)``: three rows of ``dW`` (the last one
+    or two: fewer) and four rows of ``XT`` per pass."""
     n = dZ.shape[0]
     i = 0
     while i + 3 <= n:
@@ -278,7 +298,13 @@ def _rows_accumulate(dZ, XT, j0, dW, db):
         _axpys2(dZ[i], dZ[i + 1], XT, j0, dW[i], dW[i + 1])
     elif n - i == 1:
         _axpys1(dZ[i], XT, j0, dW[i])
-    for i in range(n):
+
+
+@loop_jit
+def _rows_accumulate(dZ, XT, j0, dW, db):
+    """``dW += dZ @ XT[j0:j0 + nb]`` and ``db += sum(dZ, axis=1)``."""
+    _rows_axpys(dZ, XT, j0, dW)
+    for i in range(dZ.shape[0]):
         db[i, 0] += dZ[i].sum()
 
 
@@ -331,3 +357,86 @@ def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
             for p in range(g.shape[1]):
                 g[i, p] *= inv_m
     return total / m
+
+
+@loop_jit
+def feature_block(m):
+    """Rows of ``X`` per block in :func:`rows_train_loop`: a multiple of 4 from 4 to
+    64, so that a block holds at most about ``BLOCK_VALUES`` values when it can."""
+    return min(max(BLOCK_VALUES // m // 4 * 4, 4), 64)
+
+
+@loop_jit
+def rows_train_loop(X, Y, W1, b1, W2, b2, num_iterations, learning_rate,
+                    code, out_code, loss, costs):
+    """Full-batch gradient descent of a 2-layer net with many inputs, reading ``X``
+    ``(n_x, m)`` once per iteration; parameters are updated in place and
+    ``costs[it]`` is the cost before update ``it``.
+
+    An iteration needs ``Z1 = W1 @ X`` for its forward pass and changes ``W1`` only
+    at its end, so one pass over ``X`` does both the update of ``W1`` and the next
+    iteration's ``Z1``: for each block of rows of ``X`` (features), the gradient
+    columns ``dZ1 @ X[block].T / m``, the update of ``W1[:, block]``, then
+    ``Z1_next += W1[:, block] @ X[block]`` while the block is still in cache.  The
+    products run along the samples axis, zero-padded to a multiple of
+    ``SAMPLE_MULTIPLE`` (a copy of ``X`` when ``m`` is not one) so that their
+    vector loops have no scalar remainder.
+    """
+    wide_vectors()
+    n_h, n_x = W1.shape
+    n_y, m = Y.shape
+    dtype = X.dtype
+    lr = dtype.type(learning_rate)
+    inv_m = dtype.type(1) / m
+    F = feature_block(m)
+    mp = -(-m // SAMPLE_MULTIPLE) * SAMPLE_MULTIPLE
+    Xp = X
+    if mp != m:
+        Xp = np.zeros((n_x, mp), dtype)
+        for p in range(n_x):
+            Xp[p, :m] = X[p]
+    Z = np.zeros((n_h, mp), dtype)  # W1 @ X, zero in the padding
+    Z_next = np.empty((n_h, mp), dtype)
+    dZ1 = np.zeros((n_h, mp), dtype)  # zero in the padding
+    A1 = np.empty((n_h, m), dtype)
+    A2 = np.empty((n_y, m), dtype)
+    dZ2 = np.empty((n_y, m), dtype)
+    row = np.empty(m, dtype)
+    dW2, db2 = np.empty_like(W2), np.empty_like(b2)
+    work = np.empty(n_h * F, dtype)  # one block of dW1, then of the new W1
+    for p0 in range(0, n_x, F):
+        nb = min(F, n_x - p0)
+        block = work[:n_h * nb].reshape((n_h, nb))
+        block[:] = W1[:, p0:p0 + nb]
+        _rows_axpys(block, Xp, p0, Z)
+    for it in range(num_iterations):
+        for i in range(n_h):
+            A1[i, :] = Z[i, :m] + b1[i, 0]
+        apply_activation(A1, code)
+        _block_forward(W2, b2, A1, 0, out_code, A2)
+        costs[it] = cost_sum(A2, Y, loss, out_code) / m
+
+        output_delta_kernel(A2, Y, out_code, loss, dZ2)
+        dW2[:] = 0
+        db2[:] = 0
+        _block_accumulate(dZ2, A1, 0, dW2, db2)
+        narrow_delta(W2, dZ2, A1, row, code)  # A1 becomes dZ1
+        for i in range(n_y):
+            for k in range(n_h):
+                W2[i, k] -= lr * dtype.type(dW2[i, k] * inv_m)
+            b2[i, 0] -= lr * dtype.type(db2[i, 0] * inv_m)
+        for i in range(n_h):
+            b1[i, 0] -= lr * dtype.type(A1[i].sum() * inv_m)
+            dZ1[i, :m] = A1[i]
+
+        Z_next[:] = 0
+        for p0 in range(0, n_x, F):
+            nb = min(F, n_x - p0)
+            block = work[:n_h * nb].reshape((n_h, nb))
+            _rows_dots(dZ1, Xp, p0, block)  # dZ1 @ X[p0:p0 + nb].T
+            for i in range(n_h):
+                for k in range(nb):
+                    W1[i, p0 + k] -= lr * dtype.type(block[i, k] * inv_m)
+                    block[i, k] = W1[i, p0 + k]
+            _rows_axpys(block, Xp, p0, Z_next)
+        Z, Z_next = Z_next, Z
