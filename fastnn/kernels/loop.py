@@ -136,7 +136,8 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
 def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
                       code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
-    writing each iteration's cost (before its update) into ``costs``."""
+    writing each iteration's cost (before its update) into ``costs``.  Many-input
+    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`."""
     plan = layout(dims, X.shape[1])
     if plan[4] == ROWS:
         n_x, n_h, n_y = dims[0], dims[1], dims[2]
@@ -145,12 +146,12 @@ def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
                         _layer(theta, w2, n_y, n_h), _layer(theta, w2 + n_y * n_h, n_y, 1),
                         num_iterations, learning_rate, code, out_code, loss, costs)
         return
-    XT = rows_if_needed(X, plan)
+    no_rows = np.empty((0, X.shape[0]), X.dtype)  # X.T is read on the ROWS path only
     grad = np.zeros_like(theta)
     work = np.empty(plan[3], theta.dtype)
     for it in range(num_iterations):
-        costs[it] = cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code,
-                                             loss, grad, work)
+        costs[it] = cost_and_gradient_kernel(X, no_rows, Y, theta, dims, plan, code,
+                                             out_code, loss, grad, work)
         sgd_update_kernel(theta, grad, learning_rate)
 
 
