@@ -26,7 +26,7 @@ from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, cost_sum, linear_backward_kernel, narrow_delta,
                        output_delta_kernel)
 from .dense import dense_forward
-from .two_layer import (GENERIC, ROWS, choose_path, rows_train_loop,
+from .two_layer import (COLUMNS, GENERIC, ROWS, choose_path, rows_train_loop,
                         two_layer_cost_and_gradient)
 from .two_layer import workspace_size as blocked_workspace_size
 from .update import sgd_update_kernel
@@ -39,6 +39,15 @@ NARROW = 16
 def _layer(flat, start, rows, cols):
     """The ``(rows, cols)`` C-contiguous view of ``flat`` starting at ``start``."""
     return flat[start:start + rows * cols].reshape((rows, cols))
+
+
+@loop_jit
+def _two_layer(flat, dims):
+    """``(W1, b1, W2, b2)``: views of a 2-layer net's flat parameters (or gradient)."""
+    n_x, n_h, n_y = dims[0], dims[1], dims[2]
+    w2 = n_h * (n_x + 1)
+    return (_layer(flat, 0, n_h, n_x), _layer(flat, n_h * n_x, n_h, 1),
+            _layer(flat, w2, n_y, n_h), _layer(flat, w2 + n_y * n_h, n_y, 1))
 
 
 @loop_jit
@@ -84,14 +93,10 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
     m = X.shape[1]
     w_start, a_start, delta_size, _, path = plan
     if path != GENERIC:
-        n_x, n_h, n_y = dims[0], dims[1], dims[2]
-        return two_layer_cost_and_gradient(
-            X, XT, Y, _layer(theta, 0, n_h, n_x), _layer(theta, n_h * n_x, n_h, 1),
-            _layer(theta, w_start[1], n_y, n_h), _layer(theta, w_start[1] + n_y * n_h, n_y, 1),
-            code, out_code, loss,
-            _layer(grad, 0, n_h, n_x), _layer(grad, n_h * n_x, n_h, 1),
-            _layer(grad, w_start[1], n_y, n_h), _layer(grad, w_start[1] + n_y * n_h, n_y, 1),
-            work)
+        W1, b1, W2, b2 = _two_layer(theta, dims)
+        dW1, db1, dW2, db2 = _two_layer(grad, dims)
+        return two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
+                                           dW1, db1, dW2, db2, work)
     deltas = (work[a_start[L]:a_start[L] + delta_size],
               work[a_start[L] + delta_size:a_start[L] + 2 * delta_size])
     row = work[a_start[L] + 2 * delta_size:a_start[L] + 2 * delta_size + m]
@@ -137,18 +142,25 @@ def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
                       code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
     writing each iteration's cost (before its update) into ``costs``.  Many-input
-    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`."""
+    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`; for other small
+    2-layer nets the parameter views are made once rather than at every step."""
     plan = layout(dims, X.shape[1])
     if plan[4] == ROWS:
-        n_x, n_h, n_y = dims[0], dims[1], dims[2]
-        w2 = plan[0][1]
-        rows_train_loop(X, Y, _layer(theta, 0, n_h, n_x), _layer(theta, n_h * n_x, n_h, 1),
-                        _layer(theta, w2, n_y, n_h), _layer(theta, w2 + n_y * n_h, n_y, 1),
-                        num_iterations, learning_rate, code, out_code, loss, costs)
+        W1, b1, W2, b2 = _two_layer(theta, dims)
+        rows_train_loop(X, Y, W1, b1, W2, b2, num_iterations, learning_rate, code,
+                        out_code, loss, costs)
         return
     no_rows = np.empty((0, X.shape[0]), X.dtype)  # X.T is read on the ROWS path only
     grad = np.zeros_like(theta)
     work = np.empty(plan[3], theta.dtype)
+    if plan[4] == COLUMNS:
+        W1, b1, W2, b2 = _two_layer(theta, dims)
+        dW1, db1, dW2, db2 = _two_layer(grad, dims)
+        for it in range(num_iterations):
+            costs[it] = two_layer_cost_and_gradient(X, no_rows, Y, W1, b1, W2, b2, code,
+                                                    out_code, loss, dW1, db1, dW2, db2, work)
+            sgd_update_kernel(theta, grad, learning_rate)
+        return
     for it in range(num_iterations):
         costs[it] = cost_and_gradient_kernel(X, no_rows, Y, theta, dims, plan, code,
                                              out_code, loss, grad, work)

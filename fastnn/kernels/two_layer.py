@@ -335,7 +335,8 @@ def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
         dZ2 = work[start + n_y * block:start + n_y * block + n_y * nb].reshape((n_y, nb))
         start += 2 * n_y * block
         Yb = work[start:start + n_y * nb].reshape((n_y, nb))  # contiguous, so loops vectorise
-        Yb[:] = Y[:, j0:j0 + nb]
+        for i in range(n_y):  # row by row: a 2-D slice assignment is a slow loop
+            Yb[i, :] = Y[i, j0:j0 + nb]
 
         if rows:
             _rows_forward(W1, b1, XT, j0, code, A1)
