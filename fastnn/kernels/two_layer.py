@@ -309,6 +309,19 @@ def _rows_accumulate(dZ, XT, j0, dW, db):
 
 
 @loop_jit
+def _output_layer(A1, Y, W2, b2, code, out_code, loss, A2, dZ2, dW2, db2, row):
+    """The output layer of a block of ``nb`` samples, forward and back: ``A2``, the
+    block's summed cost (returned), ``dZ2``, ``dW2 += dZ2 @ A1.T``, ``db2 += sum(dZ2)``,
+    and ``A1`` ``(n_h, nb)`` overwritten by ``dZ1``; ``row`` holds ``nb`` values."""
+    _block_forward(W2, b2, A1, 0, out_code, A2)
+    total = cost_sum(A2, Y, loss, out_code)
+    output_delta_kernel(A2, Y, out_code, loss, dZ2)
+    _block_accumulate(dZ2, A1, 0, dW2, db2)
+    narrow_delta(W2, dZ2, A1, row, code)
+    return total
+
+
+@loop_jit
 def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
                                 dW1, db1, dW2, db2, work):
     """Cost of the 2-layer net on the ``m`` samples of ``X`` ``(n_x, m)``; gradients into
@@ -342,12 +355,8 @@ def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
             _rows_forward(W1, b1, XT, j0, code, A1)
         else:
             _block_forward(W1, b1, X, j0, code, A1)
-        _block_forward(W2, b2, A1, 0, out_code, A2)
-        total += cost_sum(A2, Yb, loss, out_code)
-
-        output_delta_kernel(A2, Yb, out_code, loss, dZ2)
-        _block_accumulate(dZ2, A1, 0, dW2, db2)
-        narrow_delta(W2, dZ2, A1, row, code)  # A1 becomes dZ1
+        total += _output_layer(A1, Yb, W2, b2, code, out_code, loss, A2, dZ2, dW2, db2,
+                               row)  # A1 becomes dZ1
         if rows:
             _rows_accumulate(A1, XT, j0, dW1, db1)
         else:
@@ -414,14 +423,10 @@ def rows_train_loop(X, Y, W1, b1, W2, b2, num_iterations, learning_rate,
         for i in range(n_h):
             A1[i, :] = Z[i, :m] + b1[i, 0]
         apply_activation(A1, code)
-        _block_forward(W2, b2, A1, 0, out_code, A2)
-        costs[it] = cost_sum(A2, Y, loss, out_code) / m
-
-        output_delta_kernel(A2, Y, out_code, loss, dZ2)
         dW2[:] = 0
         db2[:] = 0
-        _block_accumulate(dZ2, A1, 0, dW2, db2)
-        narrow_delta(W2, dZ2, A1, row, code)  # A1 becomes dZ1
+        costs[it] = _output_layer(A1, Y, W2, b2, code, out_code, loss, A2, dZ2, dW2, db2,
+                                  row) / m  # A1 becomes dZ1
         for i in range(n_y):
             for k in range(n_h):
                 W2[i, k] -= lr * dtype.type(dW2[i, k] * inv_m)
