@@ -18,7 +18,7 @@ import numpy as np
 
 from ._arrays import as_kernel_array, check_out
 from ._jit import loop_jit, wide_vectors
-from .activations import CODES, apply_activation
+from .activations import CODES, SOFTMAX, apply_activation
 
 #: Products with at most this many weights use the row loops instead of BLAS.
 SMALL_WEIGHTS = 64
@@ -99,7 +99,10 @@ def dense_forward(W, A_prev, b, code, out):
         bi = b[i, 0]
         for j in range(m):
             out[i, j] += bi
-    apply_activation(out, code)
+        if code != SOFTMAX:  # one row at a time, while it is in cache
+            apply_activation(out[i].reshape((1, m)), code)
+    if code == SOFTMAX:  # over the whole column
+        apply_activation(out, code)
 
 
 # ------------------------------------------------------------- Python-level twins
