@@ -285,9 +285,10 @@ def test_rows_train_loop_reads_zero_padded_samples(rng):
 
 @pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [100, 4, 2], [70, 5, 1],
                                         [80, 2, 1], [65, 1, 1], [30, 40, 20], [200, 200, 1],
-                                        [5, 20, 30, 2], [3, 1]],
+                                        [5, 20, 30, 2], [6, 30, 4, 2], [3, 1]],
                          ids=["columns-W1", "rows-W2", "rows-3+1", "rows-3+2", "rows-2",
-                              "rows-1", "wide-output", "big-narrow-output", "deep", "L1"])
+                              "rows-1", "wide-output", "big-narrow-output", "deep",
+                              "narrow-over-narrow", "L1"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m", [1, 31, 32, 33, 300, 1030])
 def test_cost_and_gradient(rng, layer_dims, dtype, m):

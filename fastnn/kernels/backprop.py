@@ -71,23 +71,47 @@ def output_delta_kernel(AL, Y, out_code, loss, out):
 
 
 @loop_jit
-def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev):
-    """``dW = dZ @ A_prev.T / m``, ``db = sum(dZ, axis=1) / m``, ``dA_prev = W.T @ dZ``
-    (skipped when ``dA_prev`` is empty).  dZ ``(n, m)``, A_prev ``(n_prev, m)``,
-    W ``(n, n_prev)``, dW ``(n, n_prev)``, db ``(n, 1)``, dA_prev ``(n_prev, m)``."""
+def bias_gradient(dZ, db):
+    """``db = sum(dZ, axis=1) / m``: dZ ``(n, m)``, db ``(n, 1)``."""
     wide_vectors()
     n, m = dZ.shape
     inv_m = dZ.dtype.type(1) / m
-    matmul_nt(dZ, A_prev, dW)
     for i in range(n):
         s = dZ.dtype.type(0)
         for j in range(m):
             s += dZ[i, j]
         db[i, 0] = s * inv_m
+
+
+@loop_jit
+def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev):
+    """``dW = dZ @ A_prev.T / m``, ``db = sum(dZ, axis=1) / m`` (skipped when ``db`` is
+    empty), ``dA_prev = W.T @ dZ`` (skipped when ``dA_prev`` is empty).  dZ ``(n, m)``,
+    A_prev ``(n_prev, m)``, W ``(n, n_prev)``, dW ``(n, n_prev)``, db ``(n, 1)``,
+    dA_prev ``(n_prev, m)``."""
+    wide_vectors()
+    inv_m = dZ.dtype.type(1) / dZ.shape[1]
+    matmul_nt(dZ, A_prev, dW)
+    for i in range(dW.shape[0]):
         for p in range(dW.shape[1]):
             dW[i, p] *= inv_m
+    if db.size != 0:
+        bias_gradient(dZ, db)
     if dA_prev.size != 0:
         matmul_tn(W, dZ, dA_prev)
+
+
+@loop_jit
+def _narrow_input(W, dZ, i, row):
+    """``row = W[:, i] @ dZ``: what unit ``i`` of the layer below receives from a narrow
+    ``dZ`` ``(n, m)``, ``n >= 1``."""
+    w, d = W[0, i], dZ[0]
+    for j in range(d.shape[0]):
+        row[j] = w * d[j]
+    for k in range(1, dZ.shape[0]):
+        w, d = W[k, i], dZ[k]
+        for j in range(d.shape[0]):
+            row[j] += w * d[j]
 
 
 @loop_jit
@@ -98,16 +122,49 @@ def narrow_delta(W, dZ, A, row, code):
     wide_vectors()
     one = A.dtype.type(1)
     for i in range(A.shape[0]):
-        w, d = W[0, i], dZ[0]
-        for j in range(d.shape[0]):
-            row[j] = w * d[j]
-        for k in range(1, dZ.shape[0]):
-            w, d = W[k, i], dZ[k]
-            for j in range(d.shape[0]):
-                row[j] += w * d[j]
+        _narrow_input(W, dZ, i, row)
         a = A[i]
         for j in range(a.shape[0]):
             a[j] = row[j] * derivative(a[j], one, code)
+
+
+@loop_jit
+def narrow_backward(W, dZ, A, row, code, dW, db_below):
+    """The backward step of a narrow layer, one row of its input ``A`` ``(n_prev, m)``
+    at a time, so ``A`` is read from memory once: ``dW = dZ @ A.T / m``, then
+    ``A = (W.T @ dZ) * g'(A)`` in place (the delta of the layer below, as in
+    :func:`narrow_delta`) and ``db_below = sum(A, axis=1) / m`` (that layer's bias
+    gradient).  dZ ``(n, m)``, ``n >= 1``; ``row``: work space of ``m`` values.  With
+    one unit above (a binary output) all three take a single sweep along the row."""
+    wide_vectors()
+    n, m = dZ.shape
+    inv_m = dZ.dtype.type(1) / m
+    one, zero = A.dtype.type(1), A.dtype.type(0)
+    for i in range(A.shape[0]):
+        a = A[i]
+        if n == 1:
+            d, w = dZ[0], W[0, i]
+            s = total = zero
+            for j in range(m):
+                x = a[j]
+                s += d[j] * x
+                a[j] = delta = (w * d[j]) * derivative(x, one, code)
+                total += delta
+            dW[0, i] = s * inv_m
+            db_below[i, 0] = total * inv_m
+            continue
+        for k in range(n):
+            d = dZ[k]
+            s = zero
+            for j in range(m):
+                s += d[j] * a[j]
+            dW[k, i] = s * inv_m
+        _narrow_input(W, dZ, i, row)
+        total = zero
+        for j in range(m):
+            a[j] = row[j] * derivative(a[j], one, code)
+            total += a[j]
+        db_below[i, 0] = total * inv_m
 
 
 @loop_jit

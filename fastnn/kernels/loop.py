@@ -23,8 +23,8 @@ import numpy as np
 from ._arrays import as_kernel_array, check_out
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
-from .backprop import (LOSSES, cost_sum, linear_backward_kernel, narrow_delta,
-                       output_delta_kernel)
+from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
+                       narrow_backward, output_delta_kernel)
 from .dense import dense_forward
 from .two_layer import (COLUMNS, GENERIC, ROWS, choose_path, padded_samples,
                         rows_train_loop, two_layer_cost_and_gradient)
@@ -115,23 +115,29 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
     dZ = _layer(deltas[0], 0, dims[L], m)
     output_delta_kernel(A_prev, Y, out_code, loss, dZ)
     spare = 1  # the delta buffer dZ is not in
+    no_db = _layer(row, 0, 0, 1)  # db already computed (by the narrow layer above)
+    have_db = False
     for l in range(L - 1, -1, -1):
         n_prev, n = dims[l], dims[l + 1]
         W = _layer(theta, w_start[l], n, n_prev)
         dW = _layer(grad, w_start[l], n, n_prev)
         db = _layer(grad, w_start[l] + n * n_prev, n, 1)
         if l == 0:
-            linear_backward_kernel(dZ, X, W, dW, db, no_dA)
+            linear_backward_kernel(dZ, X, W, dW, no_db if have_db else db, no_dA)
             break
         A_below = _layer(work, a_start[l - 1], n_prev, m)
         if n <= NARROW:
-            linear_backward_kernel(dZ, A_below, W, dW, db, no_dA)
-            narrow_delta(W, dZ, A_below, row, code)
+            if not have_db:
+                bias_gradient(dZ, db)
+            db_below = _layer(grad, w_start[l - 1] + n_prev * dims[l - 1], n_prev, 1)
+            narrow_backward(W, dZ, A_below, row, code, dW, db_below)
+            have_db = True
             dZ = A_below
         else:
             dA = _layer(deltas[spare], 0, n_prev, m)
-            linear_backward_kernel(dZ, A_below, W, dW, db, dA)
+            linear_backward_kernel(dZ, A_below, W, dW, no_db if have_db else db, dA)
             multiply_by_derivative(dA, A_below, code)
+            have_db = False
             dZ = dA
             spare = 1 - spare
     return cost
