@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 
 from fastnn import kernels, reference
-from fastnn.kernels import two_layer
 from fastnn.kernels._jit import LOOP_FLAGS
-from fastnn.kernels.activations import CODES
-from fastnn.kernels.backprop import LOSSES
 from conftest import DTYPES, LAYOUTS, assert_close, in_layout, read_only
 
 # (rows, columns): one sample, one feature, odd sizes, sizes on both sides of the
@@ -255,7 +252,7 @@ TRAIN_CASES = [
 
 @pytest.mark.parametrize("layer_dims, activation, output_activation, loss", TRAIN_CASES)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("m", [1, 57, 48])  # 48: no padding needed on the ROWS path
+@pytest.mark.parametrize("m", [1, 57, 48])  # 48: the ROWS path needs no padded copy
 def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype, m):
     X = rng.standard_normal((layer_dims[0], m)).astype(dtype)
     Y = targets(rng, output_activation, (layer_dims[-1], m), dtype)
@@ -269,18 +266,6 @@ def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype,
     assert_close(costs_fast, costs_ref)
     assert_close(fast, ref)
     assert costs_ref[-1] < costs_ref[0]  # it learns
-
-
-def test_rows_train_loop_reads_zero_padded_samples(rng):
-    X = rng.standard_normal((70, 20))
-    Xp = two_layer.padded_samples(X)
-    assert Xp.shape == (70, 32) and np.array_equal(Xp[:, :20], X) and not Xp[:, 20:].any()
-    assert two_layer.padded_samples(Xp) is Xp
-    W1, b1, W2, b2 = np.zeros((3, 70)), np.zeros((3, 1)), np.zeros((1, 3)), np.zeros((1, 1))
-    codes = (CODES["tanh"], CODES["sigmoid"], LOSSES["log_loss"])
-    with pytest.raises(ValueError, match="padded_samples"):  # X itself: 20 samples
-        two_layer.rows_train_loop(X, np.ones((1, 20)), W1, b1, W2, b2, 1, 0.1, *codes,
-                                  np.empty(1))
 
 
 @pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [100, 4, 2], [70, 5, 1],

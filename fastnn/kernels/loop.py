@@ -26,8 +26,8 @@ from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
                        narrow_backward, output_delta_kernel)
 from .dense import dense_forward
-from .two_layer import (COLUMNS, GENERIC, ROWS, choose_path, padded_samples,
-                        rows_train_loop, two_layer_cost_and_gradient)
+from .two_layer import (COLUMNS, GENERIC, ROWS, choose_path, rows_train_loop,
+                        two_layer_cost_and_gradient)
 from .two_layer import workspace_size as blocked_workspace_size
 from .update import sgd_update_kernel
 
@@ -144,14 +144,24 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
 
 
 @loop_jit
-def train_loop_kernel(X, Y, theta, dims, plan, num_iterations, learning_rate,
-                      code, out_code, loss, grad, work, costs):
+def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
+                      code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
-    writing each iteration's cost (before its update) into ``costs``.  ``plan`` is
-    ``layout(dims, m)`` for a ``COLUMNS`` or ``GENERIC`` net (``ROWS`` nets train in
-    :func:`rows_train_loop`); ``grad`` is laid out like ``theta``; ``work`` has
-    ``plan[3]`` values.  Small 2-layer nets make their parameter views once."""
+    writing each iteration's cost (before its update) into ``costs``.  Many-input
+    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`; for other small
+    2-layer nets the parameter views are made once rather than at every step."""
+    plan = layout(dims, X.shape[1])
+    if plan[4] == ROWS:
+        W1, b1, W2, b2 = _two_layer(theta, dims)
+        rows_train_loop(X, Y, W1, b1, W2, b2, num_iterations, learning_rate, code,
+                        out_code, loss, costs)
+        return
     no_rows = np.empty((0, X.shape[0]), X.dtype)  # X.T is read on the ROWS path only
+    grad = np.zeros_like(theta)
+    # Allocated here rather than by NumPy, which advises huge pages for large arrays:
+    # Linux then compacts memory to find them, and a W4-sized buffer (368 MB) cost
+    # 0.3-0.5 s of it in about half the calls measured; 4 KiB pages never stall.
+    work = np.empty(plan[3], theta.dtype)
     if plan[4] == COLUMNS:
         W1, b1, W2, b2 = _two_layer(theta, dims)
         dW1, db1, dW2, db2 = _two_layer(grad, dims)
@@ -183,25 +193,12 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
                activation, output_activation, loss):
     """Full-batch gradient descent on ``theta`` in place -> costs ``(num_iterations,)``;
-    the twin of :func:`fastnn.reference.train_loop`.
-
-    The large buffers (the work space, and the zero-padded copy of ``X`` the ``ROWS``
-    path reads) are NumPy arrays made here rather than in compiled code: NumPy
-    advises Linux to back large arrays with huge pages, so first touching them
-    costs a hundredth of the page faults (784-512-1 on 60 000 samples: 600
-    instead of 60 000 per call).
-    """
+    the twin of :func:`fastnn.reference.train_loop`."""
     X = as_kernel_array(X)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
     check_out("theta", theta, theta.shape, X.dtype)
-    dims = np.asarray(layer_dims, np.int64)
-    plan = layout(dims, X.shape[1])
     costs = np.empty(num_iterations, dtype=theta.dtype)
-    codes = CODES[activation], CODES[output_activation], LOSSES[loss]
-    if plan[4] == ROWS:
-        rows_train_loop(padded_samples(X), Y, *_two_layer(theta, dims), num_iterations,
-                        float(learning_rate), *codes, costs)
-    else:
-        train_loop_kernel(X, Y, theta, dims, plan, num_iterations, float(learning_rate),
-                          *codes, np.zeros_like(theta), np.empty(plan[3], X.dtype), costs)
+    train_loop_kernel(X, Y, theta, np.asarray(layer_dims, np.int64), num_iterations,
+                      float(learning_rate), CODES[activation], CODES[output_activation],
+                      LOSSES[loss], costs)
     return costs

@@ -376,24 +376,12 @@ def feature_block(m):
     return min(max(BLOCK_VALUES // m // 4 * 4, 4), 64)
 
 
-def padded_samples(X: np.ndarray) -> np.ndarray:
-    """``X`` ``(n_x, m)`` with its samples axis zero-padded to a multiple of
-    ``SAMPLE_MULTIPLE``: ``X`` itself when ``m`` is one, else a copy."""
-    n_x, m = X.shape
-    mp = -(-m // SAMPLE_MULTIPLE) * SAMPLE_MULTIPLE
-    if mp == m:
-        return X
-    Xp = np.zeros((n_x, mp), X.dtype)
-    Xp[:, :m] = X
-    return Xp
-
-
 @loop_jit
-def rows_train_loop(Xp, Y, W1, b1, W2, b2, num_iterations, learning_rate,
+def rows_train_loop(X, Y, W1, b1, W2, b2, num_iterations, learning_rate,
                     code, out_code, loss, costs):
-    """Full-batch gradient descent of a 2-layer net with many inputs, reading the
-    samples ``Xp = padded_samples(X)`` ``(n_x, mp)`` once per iteration; parameters
-    are updated in place and ``costs[it]`` is the cost before update ``it``.
+    """Full-batch gradient descent of a 2-layer net with many inputs, reading ``X``
+    ``(n_x, m)`` once per iteration; parameters are updated in place and
+    ``costs[it]`` is the cost before update ``it``.
 
     An iteration needs ``Z1 = W1 @ X`` for its forward pass and changes ``W1`` only
     at its end, so one pass over ``X`` does both the update of ``W1`` and the next
@@ -401,18 +389,22 @@ def rows_train_loop(Xp, Y, W1, b1, W2, b2, num_iterations, learning_rate,
     columns ``dZ1 @ X[block].T / m``, the update of ``W1[:, block]``, then
     ``Z1_next += W1[:, block] @ X[block]`` while the block is still in cache.  The
     products run along the samples axis, zero-padded to a multiple of
-    ``SAMPLE_MULTIPLE`` so that their vector loops have no scalar remainder.
+    ``SAMPLE_MULTIPLE`` (a copy of ``X`` when ``m`` is not one) so that their
+    vector loops have no scalar remainder.
     """
     wide_vectors()
     n_h, n_x = W1.shape
     n_y, m = Y.shape
-    mp = Xp.shape[1]
-    if mp % SAMPLE_MULTIPLE != 0 or not m <= mp < m + SAMPLE_MULTIPLE:
-        raise ValueError("rows_train_loop: Xp must be padded_samples(X)")
-    dtype = Xp.dtype
+    dtype = X.dtype
     lr = dtype.type(learning_rate)
     inv_m = dtype.type(1) / m
     F = feature_block(m)
+    mp = -(-m // SAMPLE_MULTIPLE) * SAMPLE_MULTIPLE
+    Xp = X
+    if mp != m:
+        Xp = np.zeros((n_x, mp), dtype)
+        for p in range(n_x):
+            Xp[p, :m] = X[p]
     Z = np.zeros((n_h, mp), dtype)  # W1 @ X, zero in the padding
     Z_next = np.empty((n_h, mp), dtype)
     dZ1 = np.zeros((n_h, mp), dtype)  # zero in the padding
