@@ -159,7 +159,7 @@ def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
     no_rows = np.empty((0, X.shape[0]), X.dtype)  # X.T is read on the ROWS path only
     grad = np.zeros_like(theta)
     # Allocated here rather than by NumPy, which advises huge pages for large arrays:
-    # Linux then compacts memory to find them, and a W4-sized buffer (368 MB) cost
+    # Linux then compacts memory to find them, and a W4-sized buffer (248 MB) cost
     # 0.3-0.5 s of it in about half the calls measured; 4 KiB pages never stall.
     work = np.empty(plan[3], theta.dtype)
     if plan[4] == COLUMNS:
