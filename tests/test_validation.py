@@ -314,3 +314,12 @@ def test_big_endian_float32_stays_float32(backend):
 def test_params_in_both_byte_orders_are_one_dtype():
     mixed = with_(P, W1=P["W1"].astype(">f8"))
     np.testing.assert_array_equal(fastnn.predict(mixed, X), fastnn.predict(P, X))
+
+
+@pytest.mark.parametrize("at", [0, 65_535, 65_536, 150_002])
+def test_a_bad_value_anywhere_in_a_large_array_is_found(at):
+    """The finiteness check goes through the array in blocks: every block is read."""
+    X_big = np.zeros((3, 50_001))
+    X_big.flat[at] = np.nan if at % 2 else -np.inf
+    with pytest.raises(ValueError, match="X contains NaN or inf"):
+        fastnn.forward_propagation(X_big, fastnn.initialize_parameters([3, 2, 1], seed=0))
