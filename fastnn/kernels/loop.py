@@ -115,27 +115,26 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
     dZ = _layer(deltas[0], 0, dims[L], m)
     output_delta_kernel(A_prev, Y, out_code, loss, dZ)
     spare = 1  # the delta buffer dZ is not in
-    no_db = _layer(row, 0, 0, 1)  # db already computed (by the narrow layer above)
-    have_db = False
+    no_db = _layer(row, 0, 0, 1)  # db is computed here, not by linear_backward_kernel
+    have_db = False  # whether the narrow layer above already computed this layer's db
     for l in range(L - 1, -1, -1):
         n_prev, n = dims[l], dims[l + 1]
         W = _layer(theta, w_start[l], n, n_prev)
         dW = _layer(grad, w_start[l], n, n_prev)
-        db = _layer(grad, w_start[l] + n * n_prev, n, 1)
+        if not have_db:
+            bias_gradient(dZ, _layer(grad, w_start[l] + n * n_prev, n, 1))
         if l == 0:
-            linear_backward_kernel(dZ, X, W, dW, no_db if have_db else db, no_dA)
+            linear_backward_kernel(dZ, X, W, dW, no_db, no_dA)
             break
         A_below = _layer(work, a_start[l - 1], n_prev, m)
         if n <= NARROW:
-            if not have_db:
-                bias_gradient(dZ, db)
             db_below = _layer(grad, w_start[l - 1] + n_prev * dims[l - 1], n_prev, 1)
             narrow_backward(W, dZ, A_below, row, code, dW, db_below)
             have_db = True
             dZ = A_below
         else:
             dA = _layer(deltas[spare], 0, n_prev, m)
-            linear_backward_kernel(dZ, A_below, W, dW, no_db if have_db else db, dA)
+            linear_backward_kernel(dZ, A_below, W, dW, no_db, dA)
             multiply_by_derivative(dA, A_below, code)
             have_db = False
             dZ = dA
