@@ -43,6 +43,17 @@ def test_bench_main_writes_json(tmp_path, capsys):
     assert rows["float32"]["max_abs_delta_params"]["numba"] < 1e-3
 
 
+def test_bench_leaves_out_gflops_where_numba_trains_through_the_gram_matrix(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    bench.main(["--workloads", "W2", "--dtypes", "float32", "--iterations", "10",
+                "--repeats", "1", "--json", str(path)])
+    row = json.loads(path.read_text())["results"][0]
+    assert row["gflops"]["numba"] is None and row["gflops"]["numpy"] > 0
+    assert row["max_abs_delta_params"]["numba"] < 1e-3
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("W2"))
+    assert line.split()[-2:] == ["-", "-"]
+
+
 def test_bench_rejects_unknown_workload():
     with pytest.raises(SystemExit):
         bench.main(["--workloads", "W9"])

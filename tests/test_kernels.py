@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from fastnn import kernels, reference
+from fastnn.kernels import two_layer
 from fastnn.kernels._jit import LOOP_FLAGS
+from fastnn.kernels.activations import CODES
+from fastnn.kernels.backprop import LOSSES
 from conftest import DTYPES, LAYOUTS, assert_close, in_layout, read_only
 
 # (rows, columns): one sample, one feature, odd sizes, sizes on both sides of the
@@ -242,7 +245,9 @@ TRAIN_CASES = [
     ([3, 5, 2], "identity", "identity", "squared_error"),
     ([1, 1, 1], "tanh", "sigmoid", "log_loss"),
     # many inputs: one pass over X per iteration (two_layer.rows_train_loop), with
-    # 1, 3 + 2 and 3 + 1 hidden units, blocks of 64 + 6 features, padded samples
+    # 1, 3 + 2 and 3 + 1 hidden units, blocks of 64 + 6 features, padded samples;
+    # at least twice as many inputs as samples (m = 1, and m = 48 for 100 inputs):
+    # through X.T @ X instead
     ([100, 3, 2], "tanh", "sigmoid", "log_loss"),
     ([70, 5, 1], "tanh", "sigmoid", "log_loss"),
     ([65, 4, 3], "relu", "softmax", "log_loss"),
@@ -266,6 +271,45 @@ def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype,
     assert_close(costs_fast, costs_ref)
     assert_close(fast, ref)
     assert costs_ref[-1] < costs_ref[0]  # it learns
+
+
+@pytest.mark.parametrize("activation, output_activation, n_y",
+                         [("tanh", "sigmoid", 1), ("relu", "softmax", 3)])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m, refresh_every", [(1, 7), (57, 7), (57, 1000)])
+def test_rows_train_loop_through_the_gram_matrix(rng, activation, output_activation, n_y,
+                                                 dtype, m, refresh_every):
+    """The Gram-matrix path against the reference, with W1 brought up to date every
+    7 iterations (3 times in 25) or only at the end."""
+    dims = [300, 5, n_y]
+    X = rng.random((dims[0], m)).astype(dtype)
+    Y = targets(rng, output_activation, (n_y, m), dtype)
+    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(dims, dims[1:]))
+    theta = (0.5 * rng.standard_normal(n_params)).astype(dtype)
+    fast, ref = theta.copy(), theta.copy()
+    costs_fast = np.empty(25, dtype)
+    W1, b1 = fast[:1500].reshape(5, 300), fast[1500:1505].reshape(5, 1)
+    W2, b2 = fast[1505:1505 + 5 * n_y].reshape(n_y, 5), fast[1505 + 5 * n_y:].reshape(n_y, 1)
+    codes = (CODES[activation], CODES[output_activation], LOSSES["log_loss"])
+    two_layer.rows_train_loop(X, X.T @ X, Y, W1, b1, W2, b2, 25, 0.1, refresh_every, *codes,
+                              costs_fast)
+    costs_ref = reference.train_loop(X, Y, ref, dims, 25, 0.1, activation, output_activation,
+                                     "log_loss")
+    assert_close(costs_fast, costs_ref)
+    assert_close(fast, ref)
+    assert costs_ref[-1] < costs_ref[0]
+
+
+def test_gram_path_is_taken_only_when_it_pays(rng):
+    X = rng.random((600, 300))
+    K = two_layer.gram_matrix_if_useful(X, np.array([600, 3, 1]), 100)
+    np.testing.assert_allclose(K, X.T @ X, rtol=1e-12)
+    assert K.shape == (300, 300)
+    for dims, X_, iterations in [([599, 3, 1], X[:599], 100),  # n_x < 2 m
+                                 ([600, 3, 1], X, 8),  # 8 * 3 * 12 < m
+                                 ([600, 17, 1], X, 100),  # too many hidden units
+                                 ([600, 3, 2, 1], X, 100)]:  # not a 2-layer net
+        assert two_layer.gram_matrix_if_useful(X_, np.array(dims), iterations).shape == (0, 0)
 
 
 @pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [100, 4, 2], [70, 5, 1],

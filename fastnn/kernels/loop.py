@@ -7,7 +7,8 @@ pass.  All work space is one flat buffer allocated before the first iteration
 :mod:`fastnn.kernels.two_layer` (for the many-input one, the cost and gradient read
 the samples as rows, ``XT = X.T``, made once per call, and the training loop is
 :func:`~fastnn.kernels.two_layer.rows_train_loop`, one pass over ``X`` per
-iteration); other nets run layer by layer on the whole batch, with BLAS for the
+iteration, or, with at least twice as many inputs as samples, few passes and
+``X.T @ X``); other nets run layer by layer on the whole batch, with BLAS for the
 larger products.
 
 Memory of the layer-by-layer path: every layer's output ``A_l`` ``(n_l, m)`` is
@@ -26,8 +27,8 @@ from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
                        narrow_backward, output_delta_kernel)
 from .dense import dense_forward
-from .two_layer import (COLUMNS, GENERIC, ROWS, choose_path, rows_train_loop,
-                        two_layer_cost_and_gradient)
+from .two_layer import (COLUMNS, GENERIC, GRAM_REFRESH_EVERY, ROWS, choose_path,
+                        gram_matrix_if_useful, rows_train_loop, two_layer_cost_and_gradient)
 from .two_layer import workspace_size as blocked_workspace_size
 from .update import sgd_update_kernel
 
@@ -143,17 +144,19 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
 
 
 @loop_jit
-def train_loop_kernel(X, Y, theta, dims, num_iterations, learning_rate,
+def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate,
                       code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
     writing each iteration's cost (before its update) into ``costs``.  Many-input
-    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`; for other small
+    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`, through ``K``
+    when it is ``X.T @ X`` (``gram_matrix_if_useful``), not empty; for other small
     2-layer nets the parameter views are made once rather than at every step."""
     plan = layout(dims, X.shape[1])
     if plan[4] == ROWS:
         W1, b1, W2, b2 = _two_layer(theta, dims)
-        rows_train_loop(X, Y, W1, b1, W2, b2, num_iterations, learning_rate, code,
-                        out_code, loss, costs)
+        refresh_every = GRAM_REFRESH_EVERY if K.shape[0] > 0 else 1
+        rows_train_loop(X, K, Y, W1, b1, W2, b2, num_iterations, learning_rate,
+                        refresh_every, code, out_code, loss, costs)
         return
     no_rows = np.empty((0, X.shape[0]), X.dtype)  # X.T is read on the ROWS path only
     grad = np.zeros_like(theta)
@@ -197,7 +200,8 @@ def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
     check_out("theta", theta, theta.shape, X.dtype)
     costs = np.empty(num_iterations, dtype=theta.dtype)
-    train_loop_kernel(X, Y, theta, np.asarray(layer_dims, np.int64), num_iterations,
-                      float(learning_rate), CODES[activation], CODES[output_activation],
-                      LOSSES[loss], costs)
+    dims = np.asarray(layer_dims, np.int64)
+    K = gram_matrix_if_useful(X, dims, num_iterations)
+    train_loop_kernel(X, K, Y, theta, dims, num_iterations, float(learning_rate),
+                      CODES[activation], CODES[output_activation], LOSSES[loss], costs)
     return costs
