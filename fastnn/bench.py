@@ -41,7 +41,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import datasets
-from .kernels.two_layer import gram_path_pays
+from .kernels.loop import gram_path_pays
 from .network import initialize_parameters, train
 
 

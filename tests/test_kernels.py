@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fastnn import kernels, reference
-from fastnn.kernels import two_layer
+from fastnn.kernels import loop
 from fastnn.kernels._jit import LOOP_FLAGS
 from fastnn.kernels.activations import CODES
 from fastnn.kernels.backprop import LOSSES
@@ -273,28 +273,35 @@ def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype,
     assert costs_ref[-1] < costs_ref[0]  # it learns
 
 
-@pytest.mark.parametrize("activation, output_activation, n_y",
-                         [("tanh", "sigmoid", 1), ("relu", "softmax", 3)])
+GRAM_CASES = [
+    # layer_dims, activation, output_activation: at least twice as many inputs as
+    # samples; 2-layer nets run two_layer.rows_train_loop, the others layer by layer
+    ([300, 5, 1], "tanh", "sigmoid"),
+    ([300, 5, 3], "relu", "softmax"),
+    ([300, 1], "tanh", "sigmoid"),  # L = 1
+    ([300, 6, 4, 1], "tanh", "sigmoid"),  # narrow layers above the first
+    ([300, 20, 30, 3], "relu", "softmax"),  # wide ones
+]
+
+
+@pytest.mark.parametrize("layer_dims, activation, output_activation", GRAM_CASES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m, refresh_every", [(1, 7), (57, 7), (57, 1000)])
-def test_rows_train_loop_through_the_gram_matrix(rng, activation, output_activation, n_y,
-                                                 dtype, m, refresh_every):
-    """The Gram-matrix path against the reference, with W1 brought up to date every
-    7 iterations (3 times in 25) or only at the end."""
-    dims = [300, 5, n_y]
-    X = rng.random((dims[0], m)).astype(dtype)
-    Y = targets(rng, output_activation, (n_y, m), dtype)
-    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(dims, dims[1:]))
+def test_train_loop_through_the_gram_matrix(rng, layer_dims, activation, output_activation,
+                                            dtype, m, refresh_every):
+    """Training through K = X.T @ X against the reference, with W1 brought up to date
+    every 7 iterations (3 times in 25) or only at the end."""
+    X = rng.random((layer_dims[0], m)).astype(dtype)
+    Y = targets(rng, output_activation, (layer_dims[-1], m), dtype)
+    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))
     theta = (0.5 * rng.standard_normal(n_params)).astype(dtype)
     fast, ref = theta.copy(), theta.copy()
     costs_fast = np.empty(25, dtype)
-    W1, b1 = fast[:1500].reshape(5, 300), fast[1500:1505].reshape(5, 1)
-    W2, b2 = fast[1505:1505 + 5 * n_y].reshape(n_y, 5), fast[1505 + 5 * n_y:].reshape(n_y, 1)
-    codes = (CODES[activation], CODES[output_activation], LOSSES["log_loss"])
-    two_layer.rows_train_loop(X, X.T @ X, Y, W1, b1, W2, b2, 25, 0.1, refresh_every, *codes,
-                              costs_fast)
-    costs_ref = reference.train_loop(X, Y, ref, dims, 25, 0.1, activation, output_activation,
-                                     "log_loss")
+    loop.train_loop_kernel(X, X.T @ X, Y, fast, np.array(layer_dims), 25, 0.1, refresh_every,
+                           CODES[activation], CODES[output_activation], LOSSES["log_loss"],
+                           costs_fast)
+    costs_ref = reference.train_loop(X, Y, ref, layer_dims, 25, 0.1, activation,
+                                     output_activation, "log_loss")
     assert_close(costs_fast, costs_ref)
     assert_close(fast, ref)
     assert costs_ref[-1] < costs_ref[0]
@@ -302,14 +309,14 @@ def test_rows_train_loop_through_the_gram_matrix(rng, activation, output_activat
 
 def test_gram_path_is_taken_only_when_it_pays(rng):
     X = rng.random((600, 300))
-    K = two_layer.gram_matrix_if_useful(X, np.array([600, 3, 1]), 100)
-    np.testing.assert_allclose(K, X.T @ X, rtol=1e-12)
-    assert K.shape == (300, 300)
+    for dims in ([600, 3, 1], [600, 40, 1], [600, 3, 2, 1]):  # ROWS, wide, deep
+        K = loop.gram_matrix_if_useful(X, np.array(dims), 100)
+        np.testing.assert_allclose(K, X.T @ X, rtol=1e-12)
     for dims, X_, iterations in [([599, 3, 1], X[:599], 100),  # n_x < 2 m
                                  ([600, 3, 1], X, 8),  # 8 * 3 * 12 < m
-                                 ([600, 17, 1], X, 100),  # too many hidden units
-                                 ([600, 3, 2, 1], X, 100)]:  # not a 2-layer net
-        assert two_layer.gram_matrix_if_useful(X_, np.array(dims), iterations).shape == (0, 0)
+                                 ([600, 40, 1], X, 1),  # 1 * 40 * 4 < m
+                                 ([60, 3, 1], X[:60, :30], 100)]:  # few inputs (COLUMNS)
+        assert loop.gram_matrix_if_useful(X_, np.array(dims), iterations).shape == (0, 0)
 
 
 @pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [100, 4, 2], [70, 5, 1],
@@ -367,6 +374,8 @@ def _float32_kernel_calls():
         (two_layer._dots2, (v, v, XT, 0, o, o)),
         (two_layer._dots1, (v, XT, 0, o)),
         (two_layer._axpys3, (o, o, o, XT, 0, v, v, v)),
+        (two_layer.descend_and_project, (np.ones((3, 8), f), Z, np.ones((8, 8), f), f(0.1),
+                                         f(0.125), 4, Z.copy(), np.ones(12, f), True)),
     ]
     return {kernel.__name__: (kernel, args) for kernel, args in calls}
 

@@ -89,11 +89,9 @@ def matmul_nt(A, B, out):
 
 
 @loop_jit
-def dense_forward(W, A_prev, b, code, out):
-    """``out = g(W @ A_prev + b)``: W ``(n, n_prev)``, A_prev ``(n_prev, m)``,
-    b ``(n, 1)``, out ``(n, m)``; ``code`` selects ``g``."""
+def add_bias_and_activate(b, code, out):
+    """``out = g(out + b)`` in place: b ``(n, 1)``, out ``(n, m)``."""
     wide_vectors()
-    matmul_nn(W, A_prev, out)
     n, m = out.shape
     for i in range(n):
         bi = b[i, 0]
@@ -103,6 +101,14 @@ def dense_forward(W, A_prev, b, code, out):
             apply_activation(out[i].reshape((1, m)), code)
     if code == SOFTMAX:  # over the whole column
         apply_activation(out, code)
+
+
+@loop_jit
+def dense_forward(W, A_prev, b, code, out):
+    """``out = g(W @ A_prev + b)``: W ``(n, n_prev)``, A_prev ``(n_prev, m)``,
+    b ``(n, 1)``, out ``(n, m)``; ``code`` selects ``g``."""
+    matmul_nn(W, A_prev, out)
+    add_bias_and_activate(b, code, out)
 
 
 # ------------------------------------------------------------- Python-level twins

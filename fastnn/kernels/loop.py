@@ -7,9 +7,15 @@ pass.  All work space is one flat buffer allocated before the first iteration
 :mod:`fastnn.kernels.two_layer` (for the many-input one, the cost and gradient read
 the samples as rows, ``XT = X.T``, made once per call, and the training loop is
 :func:`~fastnn.kernels.two_layer.rows_train_loop`, one pass over ``X`` per
-iteration, or, with at least twice as many inputs as samples, few passes and
-``X.T @ X``); other nets run layer by layer on the whole batch, with BLAS for the
+iteration); other nets run layer by layer on the whole batch, with BLAS for the
 larger products.
+
+With at least twice as many inputs as samples, training (other than of the small
+few-input nets) goes through the samples' Gram matrix ``K = X.T @ X`` when enough
+iterations repay computing it: gradient descent changes ``W1`` by
+``-lr/m * dZ1 @ X.T``, hence ``Z1 = W1 @ X`` by ``-lr/m * dZ1 @ K``, an
+``(n_1, m) @ (m, m)`` product instead of the two with ``X``; ``W1`` is updated
+from the summed ``dZ1`` every ``GRAM_REFRESH_EVERY`` iterations and at the end.
 
 Memory of the layer-by-layer path: every layer's output ``A_l`` ``(n_l, m)`` is
 kept for the backward pass, and ``dZ_l`` overwrites ``A_l`` once ``dW_{l+1}`` is
@@ -26,14 +32,25 @@ from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
                        narrow_backward, output_delta_kernel)
-from .dense import dense_forward
-from .two_layer import (COLUMNS, GENERIC, GRAM_REFRESH_EVERY, ROWS, choose_path,
-                        gram_matrix_if_useful, rows_train_loop, two_layer_cost_and_gradient)
+from .dense import add_bias_and_activate, dense_forward, matmul_nn
+from .two_layer import (COLUMNS, GENERIC, ROWS, choose_path, rows_train_loop,
+                        two_layer_cost_and_gradient)
 from .two_layer import workspace_size as blocked_workspace_size
 from .update import sgd_update_kernel
 
 #: A layer above with at most this many units back-propagates without a GEMM.
 NARROW = 16
+#: On the Gram-matrix path (see :func:`train_loop_kernel`), ``W1`` is brought up to
+#: date, and ``Z1`` recomputed from it, every this many iterations.  Over 2 000
+#: float32 iterations of W2's shape, the parameters ended 1.4e-7 from a float64
+#: run's (the reference's own float32 run: 2.9e-7), and 1.3e-6 with no refresh; a
+#: refresh costs about one iteration without ``K``.
+GRAM_REFRESH_EVERY = 200
+#: ``K = X.T @ X`` costs about as much as ``m / (ratio * n_1)`` iterations without it,
+#: with ``ratio`` 12 for the ``ROWS`` loop (measured crossover: 8 iterations for
+#: 4096-3-1 with m = 348, 2-3 for 12288-7-1 with m = 209) and 4 layer by layer, where
+#: the products with ``X`` run at BLAS speed.
+GRAM_RATIO = {ROWS: 12, GENERIC: 4}
 
 
 @loop_jit
@@ -86,10 +103,16 @@ def rows_if_needed(X, plan):
 
 
 @loop_jit
-def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, grad, work):
+def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, grad, work,
+                             Z1, dZ1):
     """Cost of the net on the columns of ``X``; its gradient into ``grad`` (laid out
     like ``theta``).  ``plan`` is ``layout(dims, m)``; ``XT`` is
-    ``rows_if_needed(X, plan)``; ``work`` has ``plan[3]`` values."""
+    ``rows_if_needed(X, plan)``; ``work`` has ``plan[3]`` values.
+
+    ``Z1`` and ``dZ1`` are empty, except on the Gram-matrix path of a ``GENERIC``
+    net: then ``Z1`` ``(n_1, m)`` holds ``W1 @ X``, which is not recomputed, and the
+    first layer's delta goes to ``dZ1`` instead of into ``dW1``, which is not written.
+    """
     L = dims.shape[0] - 1
     m = X.shape[1]
     w_start, a_start, delta_size, _, path = plan
@@ -109,7 +132,12 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
         W = _layer(theta, w_start[l], n, n_prev)
         b = _layer(theta, w_start[l] + n * n_prev, n, 1)
         A = _layer(work, a_start[l], n, m)
-        dense_forward(W, A_prev, b, out_code if l == L - 1 else code, A)
+        if l == 0 and Z1.shape[0] > 0:
+            for i in range(n):  # row by row: a 2-D slice assignment is a slow loop
+                A[i, :] = Z1[i]
+            add_bias_and_activate(b, out_code if L == 1 else code, A)
+        else:
+            dense_forward(W, A_prev, b, out_code if l == L - 1 else code, A)
         A_prev = A
     cost = cost_sum(A_prev, Y, loss, out_code) / m
 
@@ -125,7 +153,11 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
         if not have_db:
             bias_gradient(dZ, _layer(grad, w_start[l] + n * n_prev, n, 1))
         if l == 0:
-            linear_backward_kernel(dZ, X, W, dW, no_db, no_dA)
+            if Z1.shape[0] > 0:
+                for i in range(n):
+                    dZ1[i, :] = dZ[i]
+            else:
+                linear_backward_kernel(dZ, X, W, dW, no_db, no_dA)
             break
         A_below = _layer(work, a_start[l - 1], n_prev, m)
         if n <= NARROW:
@@ -144,19 +176,23 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
 
 
 @loop_jit
-def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate,
+def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate, refresh_every,
                       code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
     writing each iteration's cost (before its update) into ``costs``.  Many-input
-    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`, through ``K``
-    when it is ``X.T @ X`` (``gram_matrix_if_useful``), not empty; for other small
-    2-layer nets the parameter views are made once rather than at every step."""
+    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`; for other small
+    2-layer nets the parameter views are made once rather than at every step.
+
+    ``K`` is empty, or ``X.T @ X`` ``(m, m)`` (:func:`gram_matrix_if_useful`): then
+    ``Z1 = W1 @ X`` is updated by ``-lr/m * dZ1 @ K`` at each step, and ``W1`` from
+    the summed ``dZ1`` every ``refresh_every`` steps and at the end (where ``Z1`` is
+    recomputed from it), so most steps never read ``X``.
+    """
     plan = layout(dims, X.shape[1])
     if plan[4] == ROWS:
         W1, b1, W2, b2 = _two_layer(theta, dims)
-        refresh_every = GRAM_REFRESH_EVERY if K.shape[0] > 0 else 1
         rows_train_loop(X, K, Y, W1, b1, W2, b2, num_iterations, learning_rate,
-                        refresh_every, code, out_code, loss, costs)
+                        refresh_every if K.shape[0] > 0 else 1, code, out_code, loss, costs)
         return
     no_rows = np.empty((0, X.shape[0]), X.dtype)  # X.T is read on the ROWS path only
     grad = np.zeros_like(theta)
@@ -172,10 +208,56 @@ def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate,
                                                     out_code, loss, dW1, db1, dW2, db2, work)
             sgd_update_kernel(theta, grad, learning_rate)
         return
+    m, n_1 = X.shape[1], dims[1]
+    Z1 = np.empty((n_1 if K.shape[0] > 0 else 0, m), theta.dtype)  # W1 @ X
+    dZ1, dZ1_sum, Z1_step = np.empty_like(Z1), np.zeros_like(Z1), np.empty_like(Z1)
+    w1_size = n_1 * dims[0]
+    W1, dW1 = _layer(theta, 0, n_1, dims[0]), _layer(grad, 0, n_1, dims[0])
+    step = -theta.dtype.type(learning_rate) * (theta.dtype.type(1) / m)
+    no_db, no_dA = _layer(work, 0, 0, 1), _layer(work, 0, 0, m)
+    if Z1.shape[0] > 0:
+        matmul_nn(W1, X, Z1)
     for it in range(num_iterations):
         costs[it] = cost_and_gradient_kernel(X, no_rows, Y, theta, dims, plan, code,
-                                             out_code, loss, grad, work)
-        sgd_update_kernel(theta, grad, learning_rate)
+                                             out_code, loss, grad, work, Z1, dZ1)
+        if Z1.shape[0] == 0:
+            sgd_update_kernel(theta, grad, learning_rate)
+            continue
+        sgd_update_kernel(theta[w1_size:], grad[w1_size:], learning_rate)  # all but W1
+        for i in range(n_1):
+            dZ1_sum[i] += dZ1[i]
+        last = it == num_iterations - 1
+        if last or (it + 1) % refresh_every == 0:
+            linear_backward_kernel(dZ1_sum, X, W1, dW1, no_db, no_dA)  # dW1 of the sum
+            sgd_update_kernel(theta[:w1_size], grad[:w1_size], learning_rate)
+            dZ1_sum[:] = 0
+            if not last:
+                matmul_nn(W1, X, Z1)
+        else:
+            for i in range(n_1):
+                dZ1[i] *= step
+            matmul_nn(dZ1, K, Z1_step)
+            for i in range(n_1):
+                Z1[i] += Z1_step[i]
+
+
+def gram_path_pays(dims: np.ndarray, m: int, num_iterations: int) -> bool:
+    """Whether :func:`train_loop_kernel` trains the net ``dims`` on ``m`` samples for
+    ``num_iterations`` faster through ``K = X.T @ X``: a ``ROWS`` or ``GENERIC`` net
+    with at least twice as many inputs as samples, and enough iterations to repay
+    ``K`` (``num_iterations * n_1 * GRAM_RATIO[path] >= m``)."""
+    path = choose_path(dims)
+    return bool(path in GRAM_RATIO and dims[0] >= 2 * m
+                and num_iterations * dims[1] * GRAM_RATIO[path] >= m)
+
+
+def gram_matrix_if_useful(X: np.ndarray, dims: np.ndarray, num_iterations: int) -> np.ndarray:
+    """``X.T @ X`` ``(m, m)`` when :func:`gram_path_pays` for ``X`` ``(n_x, m)``, else an
+    empty ``(0, 0)`` array."""
+    if gram_path_pays(dims, X.shape[1], num_iterations):
+        # NumPy's BLAS sees X.T @ X and computes one triangle
+        return np.ascontiguousarray(np.dot(X.T, X))
+    return np.empty((0, 0), X.dtype)
 
 
 # ------------------------------------------------------------- Python-level twins
@@ -187,9 +269,11 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     check_out("grad", grad, theta.shape, theta.dtype)
     dims = np.asarray(layer_dims, np.int64)
     plan = layout(dims, X.shape[1])
+    no_first = np.empty((0, 0), X.dtype)  # the first layer is computed from X
     return float(cost_and_gradient_kernel(
         X, rows_if_needed(X, plan), Y, theta, dims, plan, CODES[activation],
-        CODES[output_activation], LOSSES[loss], grad, np.empty(plan[3], X.dtype)))
+        CODES[output_activation], LOSSES[loss], grad, np.empty(plan[3], X.dtype),
+        no_first, no_first))
 
 
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
@@ -203,5 +287,6 @@ def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
     dims = np.asarray(layer_dims, np.int64)
     K = gram_matrix_if_useful(X, dims, num_iterations)
     train_loop_kernel(X, K, Y, theta, dims, num_iterations, float(learning_rate),
-                      CODES[activation], CODES[output_activation], LOSSES[loss], costs)
+                      GRAM_REFRESH_EVERY, CODES[activation], CODES[output_activation],
+                      LOSSES[loss], costs)
     return costs

@@ -31,8 +31,9 @@ changes ``Z1 = W1 @ X`` by ``-lr/m * dZ1 @ K`` with the samples' Gram matrix
 ``K = X.T @ X`` ``(m, m)``, computed once per call by BLAS: an ``(n_h, m) @ (m, m)``
 product instead of two with ``X`` (``4 n_h n_x m`` multiply-adds, bound by reading
 ``X`` from memory).  ``W1`` itself is brought up to date from the summed ``dZ1``
-every ``GRAM_REFRESH_EVERY`` iterations and at the end, and ``Z1`` recomputed from
-it, so rounding in the running update of ``Z1`` cannot build up.
+every ``refresh_every`` iterations and at the end, and ``Z1`` recomputed from it,
+so rounding in the running update of ``Z1`` cannot build up.  (Which nets take
+this path, and how often ``W1`` is refreshed, is decided in :mod:`.loop`.)
 """
 from __future__ import annotations
 
@@ -54,16 +55,6 @@ MAX_COLUMN_INPUTS = 64
 #: :func:`rows_train_loop` pads the samples axis to a multiple of this (16 float32
 #: values fill a 512-bit vector).
 SAMPLE_MULTIPLE = 16
-#: On the Gram-matrix path of :func:`rows_train_loop`, ``W1`` is brought up to date,
-#: and ``Z1`` recomputed from it, every this many iterations.  Over 2 000 float32
-#: iterations of W2's shape, the parameters ended 1.4e-7 from a float64 run's (the
-#: reference's own float32 run: 2.9e-7), and 1.3e-6 with no refresh; a refresh
-#: costs about one iteration of the direct loop.
-GRAM_REFRESH_EVERY = 200
-#: ``K = X.T @ X`` costs about as much as ``m / (GRAM_FLOPS_RATIO * n_h)`` iterations
-#: of the direct loop (measured crossover: 8 iterations for 4096-3-1 with m = 348,
-#: 2-3 for 12288-7-1 with m = 209).
-GRAM_FLOPS_RATIO = 12
 
 GENERIC, COLUMNS, ROWS = 0, 1, 2  # how cost_and_gradient runs a net
 
@@ -467,23 +458,6 @@ def hidden_and_output_step(Z, b1, Y, W2, b2, lr, inv_m, code, out_code, loss, bu
     for i in range(n_h):
         b1[i, 0] -= lr * dtype.type(A1[i].sum() * inv_m)
     return cost
-
-
-def gram_path_pays(dims: np.ndarray, m: int, num_iterations: int) -> bool:
-    """Whether training the net ``dims`` on ``m`` samples for ``num_iterations`` is
-    faster through ``K = X.T @ X`` (see :func:`rows_train_loop`): a ``ROWS`` net with
-    ``n_x >= 2 m``, and enough iterations to repay ``K``,
-    ``num_iterations * n_h * GRAM_FLOPS_RATIO >= m``."""
-    return bool(choose_path(dims) == ROWS and dims[0] >= 2 * m
-                and num_iterations * dims[1] * GRAM_FLOPS_RATIO >= m)
-
-
-def gram_matrix_if_useful(X: np.ndarray, dims: np.ndarray, num_iterations: int) -> np.ndarray:
-    """``X.T @ X`` ``(m, m)`` when :func:`gram_path_pays` for ``X`` ``(n_x, m)``, else an
-    empty ``(0, 0)`` array."""
-    if gram_path_pays(dims, X.shape[1], num_iterations):
-        return np.dot(X.T, X)  # NumPy's BLAS sees X.T @ X and computes one triangle
-    return np.empty((0, 0), X.dtype)
 
 
 @loop_jit
