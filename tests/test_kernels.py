@@ -292,7 +292,8 @@ def test_train_loop_through_the_gram_matrix(rng, layer_dims, activation, output_
     """Training through K = X.T @ X against the reference, with W1 brought up to date
     every 7 iterations (3 times in 25) or only at the end."""
     X = rng.random((layer_dims[0], m)).astype(dtype)
-    Y = targets(rng, output_activation, (layer_dims[-1], m), dtype)
+    # C order, as kernels.train_loop passes it (another layout would compile anew)
+    Y = np.ascontiguousarray(targets(rng, output_activation, (layer_dims[-1], m), dtype))
     n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))
     theta = (0.5 * rng.standard_normal(n_params)).astype(dtype)
     fast, ref = theta.copy(), theta.copy()
