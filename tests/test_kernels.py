@@ -275,7 +275,7 @@ def test_train_loop(rng, layer_dims, activation, output_activation, loss, dtype,
 
 GRAM_CASES = [
     # layer_dims, activation, output_activation: at least twice as many inputs as
-    # samples, so every net runs layer by layer with W1 @ X kept across iterations
+    # samples; 2-layer nets run two_layer.rows_train_loop, the others layer by layer
     ([300, 5, 1], "tanh", "sigmoid"),
     ([300, 5, 3], "relu", "softmax"),
     ([300, 1], "tanh", "sigmoid"),  # L = 1
@@ -375,6 +375,8 @@ def _float32_kernel_calls():
         (two_layer._dots2, (v, v, XT, 0, o, o)),
         (two_layer._dots1, (v, XT, 0, o)),
         (two_layer._axpys3, (o, o, o, XT, 0, v, v, v)),
+        (two_layer.descend_and_project, (np.ones((3, 8), f), Z, np.ones((8, 8), f), f(0.1),
+                                         f(0.125), 4, Z.copy(), np.ones(12, f), True)),
     ]
     return {kernel.__name__: (kernel, args) for kernel, args in calls}
 

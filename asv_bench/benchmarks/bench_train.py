@@ -7,7 +7,7 @@ from .common import BACKENDS, DTYPES, WORKLOADS, run_train
 #: ``python -m fastnn bench``, except W1); divide the reported time by this to get
 #: the time per iteration.  A call's one-off work is part of it: input checks, and
 #: for W2, which takes the Gram-matrix path at this many iterations, ``X.T @ X``
-#: and the first ``W1 @ X`` (about 10 ms in float64, against 6 ms for the 100
+#: and the first ``W1 @ X`` (about 9 ms in float64, against 3.5 ms for the 100
 #: iterations themselves).
 ITERATIONS = {"W1": 100, "W2": 100, "W3": 5, "W4": 1}
 

@@ -42,8 +42,8 @@ from .update import sgd_update_kernel
 NARROW = 16
 #: On the Gram-matrix path (see :func:`train_loop_kernel`), ``W1`` is brought up to
 #: date, and ``Z1`` recomputed from it, every this many iterations.  Over 2 000
-#: float32 iterations of W2's shape, the parameters ended 2.9e-8 from a float64
-#: run's (the reference's own float32 run: 2.9e-7), and 7.0e-8 with no refresh; a
+#: float32 iterations of W2's shape, the parameters ended 1.4e-7 from a float64
+#: run's (the reference's own float32 run: 2.9e-7), and 1.3e-6 with no refresh; a
 #: refresh costs about one iteration without ``K``.
 GRAM_REFRESH_EVERY = 200
 #: ``K = X.T @ X`` costs about as much as ``m / (ratio * n_1)`` iterations without it,
@@ -78,16 +78,6 @@ def layout(dims, m):
     followed by two delta buffers of ``delta_size`` and a row of ``m`` values;
     ``path`` is ``GENERIC`` (layer by layer) or a blocked path of ``two_layer``.
     """
-    w_start, a_start, delta_size, work_size, path = layer_by_layer_layout(dims, m)
-    path = choose_path(dims)
-    if path != GENERIC:
-        work_size = blocked_workspace_size(dims)
-    return w_start, a_start, delta_size, work_size, path
-
-
-@loop_jit
-def layer_by_layer_layout(dims, m):
-    """:func:`layout` for running any net layer by layer (path ``GENERIC``)."""
     L = dims.shape[0] - 1
     w_start = np.zeros(L + 1, np.int64)
     a_start = np.zeros(L + 1, np.int64)
@@ -97,7 +87,11 @@ def layer_by_layer_layout(dims, m):
         a_start[l + 1] = a_start[l] + dims[l + 1] * m
         if l > 0 and dims[l + 1] > NARROW:  # A_l sits under a wide layer
             delta_size = max(delta_size, dims[l] * m)
-    return w_start, a_start, delta_size, a_start[L] + 2 * delta_size + m, GENERIC
+    work_size = a_start[L] + 2 * delta_size + m
+    path = choose_path(dims)
+    if path != GENERIC:
+        work_size = blocked_workspace_size(dims)
+    return w_start, a_start, delta_size, work_size, path
 
 
 @loop_jit
@@ -115,10 +109,9 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
     like ``theta``).  ``plan`` is ``layout(dims, m)``; ``XT`` is
     ``rows_if_needed(X, plan)``; ``work`` has ``plan[3]`` values.
 
-    ``Z1`` and ``dZ1`` are empty, except on the Gram-matrix path (with a
-    ``GENERIC`` plan): then ``Z1`` ``(n_1, m)`` holds ``W1 @ X``, which is not
-    recomputed, and the first layer's delta goes to ``dZ1`` instead of into ``dW1``,
-    which is not written.
+    ``Z1`` and ``dZ1`` are empty, except on the Gram-matrix path of a ``GENERIC``
+    net: then ``Z1`` ``(n_1, m)`` holds ``W1 @ X``, which is not recomputed, and the
+    first layer's delta goes to ``dZ1`` instead of into ``dW1``, which is not written.
     """
     L = dims.shape[0] - 1
     m = X.shape[1]
@@ -191,17 +184,15 @@ def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate, refre
     2-layer nets the parameter views are made once rather than at every step.
 
     ``K`` is empty, or ``X.T @ X`` ``(m, m)`` (:func:`gram_matrix_if_useful`): then
-    the net runs layer by layer, ``Z1 = W1 @ X`` is updated by ``-lr/m * dZ1 @ K``
-    at each step, and ``W1`` from the summed ``dZ1`` every ``refresh_every`` steps
-    and at the end (where ``Z1`` is recomputed from it), so most steps never read
-    ``X``.
+    ``Z1 = W1 @ X`` is updated by ``-lr/m * dZ1 @ K`` at each step, and ``W1`` from
+    the summed ``dZ1`` every ``refresh_every`` steps and at the end (where ``Z1`` is
+    recomputed from it), so most steps never read ``X``.
     """
-    gram = K.shape[0] > 0
-    plan = layer_by_layer_layout(dims, X.shape[1]) if gram else layout(dims, X.shape[1])
+    plan = layout(dims, X.shape[1])
     if plan[4] == ROWS:
         W1, b1, W2, b2 = _two_layer(theta, dims)
-        rows_train_loop(X, Y, W1, b1, W2, b2, num_iterations, learning_rate, code,
-                        out_code, loss, costs)
+        rows_train_loop(X, K, Y, W1, b1, W2, b2, num_iterations, learning_rate,
+                        refresh_every if K.shape[0] > 0 else 1, code, out_code, loss, costs)
         return
     no_rows = np.empty((0, X.shape[0]), X.dtype)  # X.T is read on the ROWS path only
     grad = np.zeros_like(theta)
@@ -218,18 +209,18 @@ def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate, refre
             sgd_update_kernel(theta, grad, learning_rate)
         return
     m, n_1 = X.shape[1], dims[1]
-    Z1 = np.empty((n_1 if gram else 0, m), theta.dtype)  # W1 @ X
+    Z1 = np.empty((n_1 if K.shape[0] > 0 else 0, m), theta.dtype)  # W1 @ X
     dZ1, dZ1_sum, Z1_step = np.empty_like(Z1), np.zeros_like(Z1), np.empty_like(Z1)
     w1_size = n_1 * dims[0]
     W1, dW1 = _layer(theta, 0, n_1, dims[0]), _layer(grad, 0, n_1, dims[0])
     step = -theta.dtype.type(learning_rate) * (theta.dtype.type(1) / m)
     no_db, no_dA = _layer(work, 0, 0, 1), _layer(work, 0, 0, m)
-    if gram:
+    if Z1.shape[0] > 0:
         matmul_nn(W1, X, Z1)
     for it in range(num_iterations):
         costs[it] = cost_and_gradient_kernel(X, no_rows, Y, theta, dims, plan, code,
                                              out_code, loss, grad, work, Z1, dZ1)
-        if not gram:
+        if Z1.shape[0] == 0:
             sgd_update_kernel(theta, grad, learning_rate)
             continue
         sgd_update_kernel(theta[w1_size:], grad[w1_size:], learning_rate)  # all but W1

@@ -23,6 +23,17 @@ iteration rather than once for the forward and once for the backward pass, and
 no ``X.T`` copy is needed.  The same dot-product and axpy kernels serve both
 layouts: a row of ``X`` is a feature across the samples, a row of ``XT`` a sample
 across the features.
+
+With at least twice as many inputs as samples (the texts' image sets: 12 288 x
+209, 4 096 x 348) and enough iterations, the loop need not read ``X`` at all in
+most iterations.  Gradient descent changes ``W1`` by ``-lr/m * dZ1 @ X.T``, so it
+changes ``Z1 = W1 @ X`` by ``-lr/m * dZ1 @ K`` with the samples' Gram matrix
+``K = X.T @ X`` ``(m, m)``, computed once per call by BLAS: an ``(n_h, m) @ (m, m)``
+product instead of two with ``X`` (``4 n_h n_x m`` multiply-adds, bound by reading
+``X`` from memory).  ``W1`` itself is brought up to date from the summed ``dZ1``
+every ``refresh_every`` iterations and at the end, and ``Z1`` recomputed from it,
+so rounding in the running update of ``Z1`` cannot build up.  (Which nets take
+this path, and how often ``W1`` is refreshed, is decided in :mod:`.loop`.)
 """
 from __future__ import annotations
 
@@ -377,72 +388,126 @@ def feature_block(m):
 
 
 @loop_jit
-def rows_train_loop(X, Y, W1, b1, W2, b2, num_iterations, learning_rate,
+def project(W1, X, F, Z, work):
+    """``Z = W1 @ X``, Z ``(n_h, k)``, X ``(n_x, k)``, ``F`` rows of ``X`` at a time;
+    ``work`` holds ``n_h * F`` values."""
+    n_h, n_x = W1.shape
+    Z[:] = 0
+    for p0 in range(0, n_x, F):
+        nb = min(F, n_x - p0)
+        block = work[:n_h * nb].reshape((n_h, nb))
+        block[:] = W1[:, p0:p0 + nb]
+        _rows_axpys(block, X, p0, Z)
+
+
+@loop_jit
+def descend_and_project(W1, dZ, X, lr, inv_m, F, Z, work, then_project):
+    """``W1 -= lr * (dZ @ X.T * inv_m)``, then (if ``then_project``) ``Z = W1 @ X``.
+
+    dZ and Z ``(n_h, k)``, X ``(n_x, k)``.  One block of ``F`` rows of ``X`` (features)
+    at a time: its gradient columns, the update of ``W1[:, block]``, and its share of
+    ``W1 @ X`` while the block is still in cache.  ``work`` holds ``n_h * F`` values.
+    """
+    n_h, n_x = W1.shape
+    if then_project:
+        Z[:] = 0
+    for p0 in range(0, n_x, F):
+        nb = min(F, n_x - p0)
+        block = work[:n_h * nb].reshape((n_h, nb))
+        _rows_dots(dZ, X, p0, block)  # dZ @ X[p0:p0 + nb].T
+        for i in range(n_h):
+            for k in range(nb):
+                W1[i, p0 + k] -= lr * W1.dtype.type(block[i, k] * inv_m)
+                block[i, k] = W1[i, p0 + k]
+        if then_project:
+            _rows_axpys(block, X, p0, Z)
+
+
+@loop_jit
+def step_buffers(W2, b2, m):
+    """Work space of :func:`hidden_and_output_step` for ``m`` samples:
+    ``(A1, A2, dZ2, dW2, db2, row)``."""
+    n_y, n_h = W2.shape
+    dtype = W2.dtype
+    return (np.empty((n_h, m), dtype), np.empty((n_y, m), dtype), np.empty((n_y, m), dtype),
+            np.empty_like(W2), np.empty_like(b2), np.empty(m, dtype))
+
+
+@loop_jit
+def hidden_and_output_step(Z, b1, Y, W2, b2, lr, inv_m, code, out_code, loss, buffers):
+    """The part of a 2-layer iteration that does not touch ``X``, given ``Z = W1 @ X``
+    (``(n_h, k)``, ``k >= m``): ``A1 = g(Z[:, :m] + b1)``, the output layer forward
+    and back, the updates of ``W2``, ``b2`` and ``b1``, and ``dZ1`` left in ``A1``
+    ``(n_h, m)``, the first of ``buffers = step_buffers(W2, b2, m)``.  Returns the
+    cost."""
+    A1, A2, dZ2, dW2, db2, row = buffers
+    n_y, n_h = W2.shape
+    dtype = Z.dtype
+    m = A1.shape[1]
+    for i in range(n_h):
+        A1[i, :] = Z[i, :m] + b1[i, 0]
+    apply_activation(A1, code)
+    dW2[:] = 0
+    db2[:] = 0
+    cost = _output_layer(A1, Y, W2, b2, code, out_code, loss, A2, dZ2, dW2, db2,
+                         row) / m  # A1 becomes dZ1
+    for i in range(n_y):
+        for k in range(n_h):
+            W2[i, k] -= lr * dtype.type(dW2[i, k] * inv_m)
+        b2[i, 0] -= lr * dtype.type(db2[i, 0] * inv_m)
+    for i in range(n_h):
+        b1[i, 0] -= lr * dtype.type(A1[i].sum() * inv_m)
+    return cost
+
+
+@loop_jit
+def rows_train_loop(X, K, Y, W1, b1, W2, b2, num_iterations, learning_rate, refresh_every,
                     code, out_code, loss, costs):
-    """Full-batch gradient descent of a 2-layer net with many inputs, reading ``X``
-    ``(n_x, m)`` once per iteration; parameters are updated in place and
-    ``costs[it]`` is the cost before update ``it``.
+    """Full-batch gradient descent of a 2-layer net with many inputs on ``X``
+    ``(n_x, m)``; parameters are updated in place and ``costs[it]`` is the cost
+    before update ``it``.
 
     An iteration needs ``Z1 = W1 @ X`` for its forward pass and changes ``W1`` only
-    at its end, so one pass over ``X`` does both the update of ``W1`` and the next
-    iteration's ``Z1``: for each block of rows of ``X`` (features), the gradient
-    columns ``dZ1 @ X[block].T / m``, the update of ``W1[:, block]``, then
-    ``Z1_next += W1[:, block] @ X[block]`` while the block is still in cache.  The
-    products run along the samples axis, zero-padded to a multiple of
-    ``SAMPLE_MULTIPLE`` (a copy of ``X`` when ``m`` is not one) so that their
-    vector loops have no scalar remainder.
+    at its end.  With ``K`` empty (``refresh_every`` must then be 1), one pass over
+    ``X`` per iteration does both the update of ``W1`` and the next iteration's
+    ``Z1`` (:func:`descend_and_project`); the products run along the samples axis,
+    zero-padded to a multiple of ``SAMPLE_MULTIPLE`` (a copy of ``X`` when ``m`` is
+    not one) so that their vector loops have no scalar remainder.
+
+    With ``K = X.T @ X`` ``(m, m)``, ``Z1`` changes by ``-lr/m * dZ1 @ K`` instead, and
+    ``W1`` only needs the sum of the ``dZ1``: it is brought up to date, and ``Z1``
+    recomputed from it, every ``refresh_every`` iterations and at the end.
     """
     wide_vectors()
     n_h, n_x = W1.shape
-    n_y, m = Y.shape
+    m = Y.shape[1]
     dtype = X.dtype
     lr = dtype.type(learning_rate)
     inv_m = dtype.type(1) / m
+    step = -lr * inv_m
     F = feature_block(m)
-    mp = -(-m // SAMPLE_MULTIPLE) * SAMPLE_MULTIPLE
+    mp = m if K.shape[0] > 0 else -(-m // SAMPLE_MULTIPLE) * SAMPLE_MULTIPLE
     Xp = X
     if mp != m:
         Xp = np.zeros((n_x, mp), dtype)
         for p in range(n_x):
             Xp[p, :m] = X[p]
-    Z = np.zeros((n_h, mp), dtype)  # W1 @ X, zero in the padding
-    Z_next = np.empty((n_h, mp), dtype)
-    dZ1 = np.zeros((n_h, mp), dtype)  # zero in the padding
-    A1 = np.empty((n_h, m), dtype)
-    A2 = np.empty((n_y, m), dtype)
-    dZ2 = np.empty((n_y, m), dtype)
-    row = np.empty(m, dtype)
-    dW2, db2 = np.empty_like(W2), np.empty_like(b2)
-    work = np.empty(n_h * F, dtype)  # one block of dW1, then of the new W1
-    for p0 in range(0, n_x, F):
-        nb = min(F, n_x - p0)
-        block = work[:n_h * nb].reshape((n_h, nb))
-        block[:] = W1[:, p0:p0 + nb]
-        _rows_axpys(block, Xp, p0, Z)
+    Z = np.empty((n_h, mp), dtype)  # W1 @ X, zero in the padding
+    dZ1_sum = np.zeros((n_h, mp), dtype)  # since W1 was last updated; zero in the padding
+    buffers = step_buffers(W2, b2, m)
+    A1 = buffers[0]  # dZ1 after each step
+    work = np.empty(n_h * F, dtype)
+    project(W1, Xp, F, Z, work)
     for it in range(num_iterations):
+        costs[it] = hidden_and_output_step(Z, b1, Y, W2, b2, lr, inv_m, code, out_code,
+                                           loss, buffers)
         for i in range(n_h):
-            A1[i, :] = Z[i, :m] + b1[i, 0]
-        apply_activation(A1, code)
-        dW2[:] = 0
-        db2[:] = 0
-        costs[it] = _output_layer(A1, Y, W2, b2, code, out_code, loss, A2, dZ2, dW2, db2,
-                                  row) / m  # A1 becomes dZ1
-        for i in range(n_y):
-            for k in range(n_h):
-                W2[i, k] -= lr * dtype.type(dW2[i, k] * inv_m)
-            b2[i, 0] -= lr * dtype.type(db2[i, 0] * inv_m)
-        for i in range(n_h):
-            b1[i, 0] -= lr * dtype.type(A1[i].sum() * inv_m)
-            dZ1[i, :m] = A1[i]
-
-        Z_next[:] = 0
-        for p0 in range(0, n_x, F):
-            nb = min(F, n_x - p0)
-            block = work[:n_h * nb].reshape((n_h, nb))
-            _rows_dots(dZ1, Xp, p0, block)  # dZ1 @ X[p0:p0 + nb].T
+            dZ1_sum[i, :m] += A1[i]
+        last = it == num_iterations - 1
+        if last or (it + 1) % refresh_every == 0:
+            descend_and_project(W1, dZ1_sum, Xp, lr, inv_m, F, Z, work, not last)
+            dZ1_sum[:] = 0
+        else:
             for i in range(n_h):
-                for k in range(nb):
-                    W1[i, p0 + k] -= lr * dtype.type(block[i, k] * inv_m)
-                    block[i, k] = W1[i, p0 + k]
-            _rows_axpys(block, Xp, p0, Z_next)
-        Z, Z_next = Z_next, Z
+                A1[i] *= step
+            _rows_axpys(A1, K, 0, Z)  # Z += -lr/m * dZ1 @ K
