@@ -203,10 +203,15 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
     if progress:
         bar = _progress_bar(num_iterations)
         chunk = min(chunk, max(num_iterations // 50, 500))
+    train_loop = kernels.train_loop
+    if kernels is not reference and 1 < chunk < num_iterations:
+        # the chunks share one K = X.T @ X (see fastnn.kernels.loop), which costs
+        # several iterations, when the whole run repays it
+        train_loop = kernels.loop.train_loop_sharing_gram(X, dims, num_iterations)
     for start in range(0, num_iterations, chunk):
         stop = min(start + chunk, num_iterations)
-        costs[start:stop] = kernels.train_loop(X, Y, theta, dims, stop - start, learning_rate,
-                                               activation, output_activation, loss)
+        costs[start:stop] = train_loop(X, Y, theta, dims, stop - start, learning_rate,
+                                       activation, output_activation, loss)
         bad = np.flatnonzero(~np.isfinite(costs[start:stop]))
         if bad.size or not np.isfinite(theta).all():
             at = start + bad[0] if bad.size else stop - 1

@@ -4,6 +4,7 @@ import pytest
 
 import fastnn
 from fastnn import datasets
+from fastnn.kernels import loop
 from conftest import assert_close, in_layout, read_only
 
 BACKENDS = ["numba", "numpy"]
@@ -200,6 +201,28 @@ def test_print_cost_every(flower, capsys):
     assert [line.split(":")[0] for line in lines] == [
         f"Cost after iteration {i}" for i in (0, 100, 200)]
     assert float(lines[1].split(":")[1]) == pytest.approx(costs[100], abs=1e-6)
+
+
+@pytest.mark.parametrize("layer_dims", [[300, 5, 1], [300, 6, 4, 1]],
+                         ids=["rows", "layer-by-layer"])
+def test_printing_chunks_share_one_gram_matrix(layer_dims, monkeypatch, capsys):
+    """Chunked for printing, a many-input net computes K = X.T @ X once, not per chunk,
+    and trains like the reference."""
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 40))
+    Y = (rng.random((1, 40)) < 0.5).astype(float)
+    made = []
+    real = loop.gram_matrix_if_useful
+    monkeypatch.setattr(loop, "gram_matrix_if_useful",
+                        lambda *args: made.append(real(*args)) or made[-1])
+    kw = dict(num_iterations=100, learning_rate=0.05, seed=0)
+    p_fast, c_fast = fastnn.train(X, Y, layer_dims, print_cost_every=20, **kw)
+    assert len(capsys.readouterr().out.splitlines()) == 5
+    assert [K.shape for K in made] == [(40, 40)]
+    p_ref, c_ref = fastnn.train(X, Y, layer_dims, backend="numpy", **kw)
+    assert_close(c_fast, c_ref)
+    for key in p_ref:
+        assert_close(p_fast[key], p_ref[key])
 
 
 def test_zero_iterations_return_the_start():

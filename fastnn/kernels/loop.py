@@ -25,6 +25,8 @@ extra ``(n_l, m)`` buffer for ``W_{l+1}.T @ dZ_{l+1}``.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._arrays import as_kernel_array, check_out
@@ -279,13 +281,30 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
                activation, output_activation, loss):
     """Full-batch gradient descent on ``theta`` in place -> costs ``(num_iterations,)``;
-    the twin of :func:`fastnn.reference.train_loop`."""
+    the twin of :func:`fastnn.reference.train_loop`.  Each call decides on, and
+    computes, its own ``K`` (see :func:`train_loop_sharing_gram`)."""
+    return _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
+                       activation, output_activation, loss, None)
+
+
+def train_loop_sharing_gram(X: np.ndarray, layer_dims, total_iterations: int):
+    """:func:`train_loop` for training on ``X`` in several calls, ``total_iterations``
+    in all: the calls share one ``K = X.T @ X`` when the whole run repays it."""
+    K = gram_matrix_if_useful(as_kernel_array(X), np.asarray(layer_dims, np.int64),
+                              total_iterations)
+    return functools.partial(_train_loop, gram=K)
+
+
+def _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
+                activation, output_activation, loss, gram):
+    """:func:`train_loop` with ``gram`` from :func:`gram_matrix_if_useful` for this ``X``
+    (None: decided and computed here)."""
     X = as_kernel_array(X)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
     check_out("theta", theta, theta.shape, X.dtype)
     costs = np.empty(num_iterations, dtype=theta.dtype)
     dims = np.asarray(layer_dims, np.int64)
-    K = gram_matrix_if_useful(X, dims, num_iterations)
+    K = gram_matrix_if_useful(X, dims, num_iterations) if gram is None else gram
     train_loop_kernel(X, K, Y, theta, dims, num_iterations, float(learning_rate),
                       GRAM_REFRESH_EVERY, CODES[activation], CODES[output_activation],
                       LOSSES[loss], costs)
