@@ -298,9 +298,9 @@ def test_train_loop_through_the_gram_matrix(rng, layer_dims, activation, output_
     theta = (0.5 * rng.standard_normal(n_params)).astype(dtype)
     fast, ref = theta.copy(), theta.copy()
     costs_fast = np.empty(25, dtype)
-    loop.train_loop_kernel(X, X.T @ X, Y, fast, np.array(layer_dims), 25, 0.1, refresh_every,
-                           CODES[activation], CODES[output_activation], LOSSES["log_loss"],
-                           costs_fast)
+    loop.run_training(X, X.T @ X, Y, fast, np.array(layer_dims), 25, 0.1, refresh_every,
+                      CODES[activation], CODES[output_activation], LOSSES["log_loss"],
+                      costs_fast)
     costs_ref = reference.train_loop(X, Y, ref, layer_dims, 25, 0.1, activation,
                                      output_activation, "log_loss")
     assert_close(costs_fast, costs_ref)

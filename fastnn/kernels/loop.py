@@ -1,4 +1,5 @@
-"""Cost and gradient of a whole net, and the whole training loop in one compiled call.
+"""Cost and gradient of a whole net, and the whole training loop in one compiled call
+(one compiled loop per kind of net, so a first call compiles only the one it runs).
 
 Parameters live in one flat vector ``theta`` (``W1`` row-major, ``b1``, ``W2``,
 ``b2``, ...), gradients in a vector of the same layout, so the update is a single
@@ -42,7 +43,7 @@ from .update import sgd_update_kernel
 
 #: A layer above with at most this many units back-propagates without a GEMM.
 NARROW = 16
-#: On the Gram-matrix path (see :func:`train_loop_kernel`), ``W1`` is brought up to
+#: On the Gram-matrix path (see :func:`run_training`), ``W1`` is brought up to
 #: date, and ``Z1`` recomputed from it, every this many iterations.  Over 2 000
 #: float32 iterations of W2's shape, the parameters ended 1.4e-7 from a float64
 #: run's (the reference's own float32 run: 2.9e-7), and 1.3e-6 with no refresh; a
@@ -105,24 +106,32 @@ def rows_if_needed(X, plan):
 
 
 @loop_jit
-def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, grad, work,
-                             Z1, dZ1):
+def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, grad, work):
     """Cost of the net on the columns of ``X``; its gradient into ``grad`` (laid out
     like ``theta``).  ``plan`` is ``layout(dims, m)``; ``XT`` is
-    ``rows_if_needed(X, plan)``; ``work`` has ``plan[3]`` values.
-
-    ``Z1`` and ``dZ1`` are empty, except on the Gram-matrix path of a ``GENERIC``
-    net: then ``Z1`` ``(n_1, m)`` holds ``W1 @ X``, which is not recomputed, and the
-    first layer's delta goes to ``dZ1`` instead of into ``dW1``, which is not written.
-    """
-    L = dims.shape[0] - 1
-    m = X.shape[1]
-    w_start, a_start, delta_size, _, path = plan
-    if path != GENERIC:
+    ``rows_if_needed(X, plan)``; ``work`` has ``plan[3]`` values."""
+    if plan[4] != GENERIC:
         W1, b1, W2, b2 = _two_layer(theta, dims)
         dW1, db1, dW2, db2 = _two_layer(grad, dims)
         return two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
                                            dW1, db1, dW2, db2, work)
+    no_first = _layer(work, 0, 0, 0)  # empty: the first layer is computed from X
+    return layer_by_layer_cost_and_gradient(X, Y, theta, dims, plan, code, out_code, loss,
+                                            grad, work, no_first, no_first)
+
+
+@loop_jit
+def layer_by_layer_cost_and_gradient(X, Y, theta, dims, plan, code, out_code, loss, grad,
+                                     work, Z1, dZ1):
+    """:func:`cost_and_gradient_kernel` of a ``GENERIC`` net.
+
+    ``Z1`` and ``dZ1`` are empty, except on the Gram-matrix path: then ``Z1``
+    ``(n_1, m)`` holds ``W1 @ X``, which is not recomputed, and the first layer's
+    delta goes to ``dZ1`` instead of into ``dW1``, which is not written.
+    """
+    L = dims.shape[0] - 1
+    m = X.shape[1]
+    w_start, a_start, delta_size = plan[0], plan[1], plan[2]
     deltas = (work[a_start[L]:a_start[L] + delta_size],
               work[a_start[L] + delta_size:a_start[L] + 2 * delta_size])
     row = work[a_start[L] + 2 * delta_size:a_start[L] + 2 * delta_size + m]
@@ -177,39 +186,58 @@ def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, 
     return cost
 
 
-@loop_jit
-def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate, refresh_every,
-                      code, out_code, loss, costs):
+def run_training(X, K, Y, theta, dims, num_iterations, learning_rate, refresh_every,
+                 code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
-    writing each iteration's cost (before its update) into ``costs``.  Many-input
-    2-layer nets (the ``ROWS`` path) run :func:`rows_train_loop`; for other small
-    2-layer nets the parameter views are made once rather than at every step.
+    writing each iteration's cost (before its update) into ``costs``, through the one
+    compiled loop for the net's path (so a first call compiles only that one):
+    :func:`~fastnn.kernels.two_layer.rows_train_loop` for many-input 2-layer nets,
+    :func:`columns_train_loop` for the other small 2-layer nets, else
+    :func:`layer_by_layer_train_loop`.
 
     ``K`` is empty, or ``X.T @ X`` ``(m, m)`` (:func:`gram_matrix_if_useful`): then
     ``Z1 = W1 @ X`` is updated by ``-lr/m * dZ1 @ K`` at each step, and ``W1`` from
     the summed ``dZ1`` every ``refresh_every`` steps and at the end (where ``Z1`` is
     recomputed from it), so most steps never read ``X``.
     """
-    plan = layout(dims, X.shape[1])
-    if plan[4] == ROWS:
+    path = choose_path(dims)
+    if path == ROWS:
         W1, b1, W2, b2 = _two_layer(theta, dims)
         rows_train_loop(X, K, Y, W1, b1, W2, b2, num_iterations, learning_rate,
                         refresh_every if K.shape[0] > 0 else 1, code, out_code, loss, costs)
-        return
+    elif path == COLUMNS:
+        columns_train_loop(X, Y, theta, dims, num_iterations, learning_rate, code, out_code,
+                           loss, costs)
+    else:
+        layer_by_layer_train_loop(X, K, Y, theta, dims, num_iterations, learning_rate,
+                                  refresh_every, code, out_code, loss, costs)
+
+
+@loop_jit
+def columns_train_loop(X, Y, theta, dims, num_iterations, learning_rate, code, out_code, loss,
+                       costs):
+    """:func:`run_training` of a small few-input 2-layer net (the ``COLUMNS`` path)."""
+    grad = np.zeros_like(theta)
+    work = np.empty(blocked_workspace_size(dims), theta.dtype)
     no_rows = np.empty((0, X.shape[0]), X.dtype)  # X.T is read on the ROWS path only
+    W1, b1, W2, b2 = _two_layer(theta, dims)
+    dW1, db1, dW2, db2 = _two_layer(grad, dims)
+    for it in range(num_iterations):
+        costs[it] = two_layer_cost_and_gradient(X, no_rows, Y, W1, b1, W2, b2, code,
+                                                out_code, loss, dW1, db1, dW2, db2, work)
+        sgd_update_kernel(theta, grad, learning_rate)
+
+
+@loop_jit
+def layer_by_layer_train_loop(X, K, Y, theta, dims, num_iterations, learning_rate,
+                              refresh_every, code, out_code, loss, costs):
+    """:func:`run_training` of a ``GENERIC`` net, through ``K`` when it is not empty."""
+    plan = layout(dims, X.shape[1])
     grad = np.zeros_like(theta)
     # Allocated here rather than by NumPy, which advises huge pages for large arrays:
     # Linux then compacts memory to find them, and a W4-sized buffer (248 MB) cost
     # 0.3-0.5 s of it in about half the calls measured; 4 KiB pages never stall.
     work = np.empty(plan[3], theta.dtype)
-    if plan[4] == COLUMNS:
-        W1, b1, W2, b2 = _two_layer(theta, dims)
-        dW1, db1, dW2, db2 = _two_layer(grad, dims)
-        for it in range(num_iterations):
-            costs[it] = two_layer_cost_and_gradient(X, no_rows, Y, W1, b1, W2, b2, code,
-                                                    out_code, loss, dW1, db1, dW2, db2, work)
-            sgd_update_kernel(theta, grad, learning_rate)
-        return
     m, n_1 = X.shape[1], dims[1]
     Z1 = np.empty((n_1 if K.shape[0] > 0 else 0, m), theta.dtype)  # W1 @ X
     dZ1, dZ1_sum, Z1_step = np.empty_like(Z1), np.zeros_like(Z1), np.empty_like(Z1)
@@ -220,8 +248,8 @@ def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate, refre
     if Z1.shape[0] > 0:
         matmul_nn(W1, X, Z1)
     for it in range(num_iterations):
-        costs[it] = cost_and_gradient_kernel(X, no_rows, Y, theta, dims, plan, code,
-                                             out_code, loss, grad, work, Z1, dZ1)
+        costs[it] = layer_by_layer_cost_and_gradient(X, Y, theta, dims, plan, code, out_code,
+                                                     loss, grad, work, Z1, dZ1)
         if Z1.shape[0] == 0:
             sgd_update_kernel(theta, grad, learning_rate)
             continue
@@ -244,7 +272,7 @@ def train_loop_kernel(X, K, Y, theta, dims, num_iterations, learning_rate, refre
 
 
 def gram_path_pays(dims: np.ndarray, m: int, num_iterations: int) -> bool:
-    """Whether :func:`train_loop_kernel` trains the net ``dims`` on ``m`` samples for
+    """Whether :func:`run_training` trains the net ``dims`` on ``m`` samples for
     ``num_iterations`` faster through ``K = X.T @ X``: a ``ROWS`` or ``GENERIC`` net
     with at least twice as many inputs as samples, and enough iterations to repay
     ``K`` (``num_iterations * n_1 * GRAM_RATIO[path] >= m``)."""
@@ -271,11 +299,9 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     check_out("grad", grad, theta.shape, theta.dtype)
     dims = np.asarray(layer_dims, np.int64)
     plan = layout(dims, X.shape[1])
-    no_first = np.empty((0, 0), X.dtype)  # the first layer is computed from X
     return float(cost_and_gradient_kernel(
         X, rows_if_needed(X, plan), Y, theta, dims, plan, CODES[activation],
-        CODES[output_activation], LOSSES[loss], grad, np.empty(plan[3], X.dtype),
-        no_first, no_first))
+        CODES[output_activation], LOSSES[loss], grad, np.empty(plan[3], X.dtype)))
 
 
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
@@ -305,7 +331,7 @@ def _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
     costs = np.empty(num_iterations, dtype=theta.dtype)
     dims = np.asarray(layer_dims, np.int64)
     K = gram_matrix_if_useful(X, dims, num_iterations) if gram is None else gram
-    train_loop_kernel(X, K, Y, theta, dims, num_iterations, float(learning_rate),
-                      GRAM_REFRESH_EVERY, CODES[activation], CODES[output_activation],
+    run_training(X, K, Y, theta, dims, num_iterations, float(learning_rate),
+                 GRAM_REFRESH_EVERY, CODES[activation], CODES[output_activation],
                       LOSSES[loss], costs)
     return costs

@@ -90,7 +90,6 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
     work = np.empty(plan[3], theta.dtype)
     x_buf = np.empty(n_x * batch, X.dtype)
     y_buf = np.empty(n_y * batch, Y.dtype)
-    no_first = np.empty((0, 0), theta.dtype)  # the first layer is computed from X
     total = 0.0
     for start in range(0, n, batch):
         mb = min(batch, n - start)
@@ -99,8 +98,7 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
         gather_columns(Y, order, start, Yb)
         batch_plan = plan if mb == batch else last_plan
         cost = cost_and_gradient_kernel(Xb, rows_if_needed(Xb, batch_plan), Yb, theta, dims,
-                                        batch_plan, code, out_code, loss, grad, work,
-                                        no_first, no_first)
+                                        batch_plan, code, out_code, loss, grad, work)
         penalty = l2_kernel(grad, theta, dims, alpha, mb)
         total += (loss_scale * cost + penalty) * mb
         if adam:
