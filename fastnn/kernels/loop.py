@@ -333,5 +333,5 @@ def _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
     K = gram_matrix_if_useful(X, dims, num_iterations) if gram is None else gram
     run_training(X, K, Y, theta, dims, num_iterations, float(learning_rate),
                  GRAM_REFRESH_EVERY, CODES[activation], CODES[output_activation],
-                      LOSSES[loss], costs)
+                 LOSSES[loss], costs)
     return costs
