@@ -308,6 +308,27 @@ def test_train_loop_through_the_gram_matrix(rng, layer_dims, activation, output_
     assert costs_ref[-1] < costs_ref[0]
 
 
+@pytest.mark.parametrize("layer_dims, loop_name", [
+    ([2, 4, 1], "columns_train_loop"),
+    ([100, 4, 1], "rows_train_loop"),
+    ([5, 20, 1], "layer_by_layer_train_loop"),  # more hidden units than the blocked paths take
+    ([5, 3, 2, 1], "layer_by_layer_train_loop"),
+])
+def test_training_runs_only_the_loop_of_its_kind_of_net(rng, monkeypatch, layer_dims, loop_name):
+    """Each kind of net runs (so a first call compiles) one compiled loop only."""
+    called = []
+    for name in ("columns_train_loop", "rows_train_loop", "layer_by_layer_train_loop"):
+        def spy(*args, _name=name, _loop=getattr(loop, name)):
+            called.append(_name)
+            return _loop(*args)
+        monkeypatch.setattr(loop, name, spy)
+    X, Y = rng.random((layer_dims[0], 30)), np.ones((layer_dims[-1], 30))
+    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))
+    kernels.train_loop(X, Y, np.zeros(n_params), layer_dims, 3, 0.1, "tanh", "sigmoid",
+                       "log_loss")
+    assert called == [loop_name]
+
+
 def test_gram_path_is_taken_only_when_it_pays(rng):
     X = rng.random((600, 300))
     for dims in ([600, 3, 1], [600, 40, 1], [600, 3, 2, 1]):  # ROWS, wide, deep
