@@ -1,10 +1,10 @@
 """How many threads fastnn's work may use: Numba's pool and the BLAS pool, set together.
 
 Two pools can run fastnn's arithmetic in parallel: Numba's threading layer (for
-``parallel=True`` kernels) and the BLAS libraries: SciPy's OpenBLAS behind
-``np.dot`` in compiled kernels, NumPy's for the large products (see
-:mod:`fastnn.kernels.dense`) and for the ``numpy`` backend.  The
-functions here set both at once.
+``parallel=True`` kernels) and the BLAS libraries: NumPy's OpenBLAS, which the
+compiled kernels call directly (see :mod:`fastnn.kernels.blas`) and the ``numpy``
+backend uses, and SciPy's, behind ``np.dot`` in compiled kernels where NumPy has
+no bundled OpenBLAS.  The functions here set both at once.
 
 * Numba's count is kept **per calling thread** by Numba and can never exceed
   ``numba.config.NUMBA_NUM_THREADS`` (fixed when Numba starts; set the
@@ -26,8 +26,9 @@ from ._validation import check_count
 
 
 def _load_blas() -> None:
-    """Load the BLAS compiled kernels call (SciPy's), so limits reach it too; done on
-    first use rather than at ``import fastnn``, which it would slow by ~0.2 s."""
+    """Load SciPy's BLAS (compiled kernels call it where NumPy has none bundled), so
+    limits reach it too; done on first use rather than at ``import fastnn``, which it
+    would slow by ~0.2 s."""
     import scipy.linalg.cython_blas  # noqa: F401
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fastnn import kernels, reference
-from fastnn.kernels import loop
+from fastnn.kernels import dense, loop
 from fastnn.kernels._jit import LOOP_FLAGS
 from fastnn.kernels.activations import CODES
 from fastnn.kernels.backprop import LOSSES
@@ -87,7 +87,7 @@ def test_derivative_at_non_finite_outputs(name):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-# (3, 4096, 35) calls SciPy's BLAS, (128, 64, 301) NumPy's (dense.NUMPY_GEMM_MACS).
+# the last three call BLAS (more than dense.SMALL_WEIGHTS weights)
 @pytest.mark.parametrize("n, n_prev, m", [(1, 1, 1), (4, 2, 400), (1, 4, 7), (3, 4096, 35),
                                           (9, 17, 1), (128, 64, 301)])
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -97,6 +97,25 @@ def test_linear_forward(rng, dtype, n, n_prev, m, layout):
     b = rng.standard_normal((n, 1)).astype(dtype)
     read_only(W, A_prev, b)
     assert_close(kernels.linear_forward(W, A_prev, b), reference.linear_forward(W, A_prev, b))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, k, m", [(1, 1, 1), (1, 5, 1), (5, 1, 3), (1, 7, 9), (7, 9, 1),
+                                     (33, 65, 17), (128, 300, 257)])
+def test_gemm_takes_rows_or_columns_of_contiguous_arrays(rng, dtype, n, k, m):
+    """dense.gemm (NumPy's BLAS called directly, or np.dot) on C-ordered operands and
+    on transposed views of C-ordered arrays, as the kernels pass them."""
+    A0 = rng.standard_normal((n, k)).astype(dtype)
+    B0 = rng.standard_normal((k, m)).astype(dtype)
+    expected = (A0.astype(np.float64) @ B0.astype(np.float64)).astype(dtype)
+    for A in (A0, np.ascontiguousarray(A0.T).T):
+        for B in (B0, np.ascontiguousarray(B0.T).T):
+            out = np.full((n, m), np.nan, dtype)
+            dense.gemm(A, B, out)
+            assert_close(out, expected)
+    if n > 1 and m > 1:
+        with pytest.raises(ValueError, match="C-"):  # out must be C-contiguous
+            dense.gemm(A0, B0, np.empty((m, n), dtype).T)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)

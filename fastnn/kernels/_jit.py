@@ -45,14 +45,18 @@ import numba
 from numba.core import caching, types
 from numba.extending import intrinsic
 
+from .blas import NUMPY_CBLAS
+
 _KERNELS_DIR = pathlib.Path(__file__).resolve().parent
 
 
 def _sources_hash() -> str:
-    """One hash of the contents of every kernel source file."""
+    """One hash of the contents of every kernel source file, and of whether the kernels
+    call NumPy's BLAS (code compiled to call it must not load where it is missing)."""
     digest = hashlib.sha256()
     for path in sorted(_KERNELS_DIR.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(b"numpy-cblas" if NUMPY_CBLAS else b"np.dot")
     return digest.hexdigest()
 
 

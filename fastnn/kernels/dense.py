@@ -1,39 +1,85 @@
 """Matrix products and the fused dense layer ``A = g(W @ A_prev + b)``.
 
 Small products (a few dozen weights) run as row loops that LLVM vectorises
-over the samples axis; larger ones call BLAS (:func:`gemm`).  All write into a
-given ``out``.
-
-Two BLAS libraries are at hand: ``np.dot`` in compiled code calls SciPy's, and
-NumPy's own ``np.matmul`` calls NumPy's, which was up to twice as fast on the
-training GEMMs here (float32 784x10000 products: 215-250 against 118-124
-GFLOP/s).  Reaching NumPy's from compiled code costs an object-mode call of
-about 4 us, so only products of at least ``NUMPY_GEMM_MACS`` multiply-adds take
-it.
+over the samples axis; larger ones call BLAS (:func:`gemm`): NumPy's own
+OpenBLAS, called directly (:mod:`fastnn.kernels.blas`), or ``np.dot`` (SciPy's
+BLAS) where NumPy has none bundled.  All write into a given ``out``.
 """
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from ._arrays import as_kernel_array, check_out
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, SOFTMAX, apply_activation
+from .blas import (NO_TRANS, NUMPY_CBLAS, ROW_MAJOR, TRANS, cblas_dgemm, cblas_dgemv,
+                   cblas_sgemm, cblas_sgemv)
 
 #: Products with at most this many weights use the row loops instead of BLAS.
 SMALL_WEIGHTS = 64
-#: Products of at least this many multiply-adds call NumPy's BLAS, smaller ones SciPy's.
-NUMPY_GEMM_MACS = 1 << 20
 
 
 @loop_jit
-def gemm(A, B, out):
-    """``out = A @ B`` through BLAS: A ``(n, k)``, B ``(k, m)``, out ``(n, m)``, any of
-    them possibly a transposed view of a contiguous array."""
-    if A.shape[0] * A.shape[1] * B.shape[1] >= NUMPY_GEMM_MACS:
-        with numba.objmode():
-            np.matmul(A, B, out=out)
-    else:
+def _cblas_operand(A):
+    """``(CBLAS transpose flag, leading dimension)`` of A ``(rows, cols)``: C-contiguous,
+    or the transpose of a C-contiguous array."""
+    if A.flags.c_contiguous:
+        return NO_TRANS, max(A.shape[1], 1)
+    if A.flags.f_contiguous:
+        return TRANS, max(A.shape[0], 1)
+    raise ValueError("gemm: every operand must be C-contiguous or the transpose of a "
+                     "C-contiguous array")
+
+
+if NUMPY_CBLAS:
+    @loop_jit
+    def gemm(A, B, out):
+        """``out = A @ B`` through NumPy's BLAS: A ``(n, k)``, B ``(k, m)``, out
+        ``(n, m)``; A and B may be transposed views of C-contiguous arrays, out is
+        C-contiguous."""
+        n, k = A.shape
+        m = B.shape[1]
+        if n == 0 or m == 0:
+            return
+        if k == 0:
+            out[:] = 0
+            return
+        trans_a, lda = _cblas_operand(A)
+        trans_b, ldb = _cblas_operand(B)
+        if not out.flags.c_contiguous:
+            raise ValueError("gemm: out must be C-contiguous")
+        if n == 1:  # a row times B, as BLAS's matrix-vector product (as np.matmul does)
+            _gemv(B, trans_b, ldb, True, A[0], out[0])
+            return
+        if m == 1:
+            _gemv(A, trans_a, lda, False, B[:, 0], out[:, 0])
+            return
+        if A.itemsize == 8:
+            cblas_dgemm(ROW_MAJOR, trans_a, trans_b, n, m, k, 1.0, A.ctypes.data, lda,
+                        B.ctypes.data, ldb, 0.0, out.ctypes.data, m)
+        else:
+            cblas_sgemm(ROW_MAJOR, trans_a, trans_b, n, m, k, np.float32(1), A.ctypes.data,
+                        lda, B.ctypes.data, ldb, np.float32(0), out.ctypes.data, m)
+
+    @loop_jit
+    def _gemv(M, t_M, ld, transpose, x, y):
+        """``y = M.T @ x`` if ``transpose`` else ``M @ x``, through NumPy's BLAS;
+        ``(t_M, ld)`` is :func:`_cblas_operand` of M ``(r, c)``; x and y contiguous."""
+        r, c = M.shape
+        if t_M == TRANS:  # M views the transpose of a (c, r) array: hand BLAS that one
+            r, c = c, r
+        trans = NO_TRANS if (t_M == TRANS) == transpose else TRANS
+        if M.itemsize == 8:
+            cblas_dgemv(ROW_MAJOR, trans, r, c, 1.0, M.ctypes.data, ld, x.ctypes.data, 1,
+                        0.0, y.ctypes.data, 1)
+        else:
+            cblas_sgemv(ROW_MAJOR, trans, r, c, np.float32(1), M.ctypes.data, ld,
+                        x.ctypes.data, 1, np.float32(0), y.ctypes.data, 1)
+else:
+    @loop_jit
+    def gemm(A, B, out):
+        """``out = A @ B`` through ``np.dot`` (SciPy's BLAS): A ``(n, k)``, B ``(k, m)``,
+        out ``(n, m)``, any of them possibly a transposed view of a contiguous array."""
         np.dot(A, B, out)
 
 
