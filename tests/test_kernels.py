@@ -102,7 +102,7 @@ def test_linear_forward(rng, dtype, n, n_prev, m, layout):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n, k, m", [(1, 1, 1), (1, 5, 1), (5, 1, 3), (1, 7, 9), (7, 9, 1),
                                      (33, 65, 17), (128, 300, 257)])
-def test_gemm_takes_rows_or_columns_of_contiguous_arrays(rng, dtype, n, k, m):
+def test_gemm_on_c_ordered_and_transposed_operands(rng, dtype, n, k, m):
     """dense.gemm (NumPy's BLAS called directly, or np.dot) on C-ordered operands and
     on transposed views of C-ordered arrays, as the kernels pass them."""
     A0 = rng.standard_normal((n, k)).astype(dtype)
