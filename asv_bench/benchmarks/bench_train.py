@@ -1,7 +1,12 @@
 """The whole training step (forward + cost + backward + update) on workloads W1-W4."""
 from __future__ import annotations
 
-from .common import BACKENDS, DTYPES, WORKLOADS, run_train
+import contextlib
+import io
+
+import fastnn
+
+from .common import BACKENDS, DTYPES, LEARNING_RATE, WORKLOADS, run_train, workload_data
 
 #: Iterations per timed ``train`` call, the same for both backends (and as in
 #: ``python -m fastnn bench``, except W1); divide the reported time by this to get
@@ -36,6 +41,34 @@ class TrainStep:
 
     def time_train(self, workload, dtype, backend):
         run_train(workload, dtype, backend, ITERATIONS[workload])
+
+
+class TrainPrinting:
+    """W2 trained the texts' way: 1 000 iterations with the cost printed every 100
+    (``print_cost_every=100``; the output is discarded), against the same call
+    without printing (``0``), numba backend.  The chunks share one ``X.T @ X``, so
+    the two should differ by little."""
+
+    params = (DTYPES, [0, 100])
+    param_names = ["dtype", "print_cost_every"]
+    number = 1
+    repeat = (1, 5, 60.0)
+    warmup_time = 0.0  # setup made the warm-up call
+    timeout = 300
+
+    _warm: set = set()
+
+    def setup(self, dtype, print_cost_every):
+        if (dtype, print_cost_every) not in self._warm:
+            self.time_train(dtype, print_cost_every)
+            self._warm.add((dtype, print_cost_every))
+
+    def time_train(self, dtype, print_cost_every):
+        X, Y, params = workload_data("W2", dtype)
+        with contextlib.redirect_stdout(io.StringIO()):
+            fastnn.train(X, Y, WORKLOADS["W2"][0], num_iterations=1000,
+                         learning_rate=LEARNING_RATE["W2"], params=params,
+                         print_cost_every=print_cost_every)
 
 
 class TrainMemory:
