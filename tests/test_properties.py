@@ -124,6 +124,15 @@ def kernel_calls(draw, name):
     raise AssertionError(f"no argument builder for kernel {name!r}: add one to kernel_calls")
 
 
+def _values(*items):
+    """The arrays and floats in ``items``, looking inside tuples and lists."""
+    for item in items:
+        if isinstance(item, (tuple, list)):
+            yield from _values(*item)
+        elif isinstance(item, (np.ndarray, float)):
+            yield item
+
+
 def assert_same(got, expected, dtype):
     """Results agree within ``dtype``'s tolerance: arrays, tuples of them, or floats."""
     if isinstance(expected, tuple):
@@ -146,8 +155,11 @@ def assert_same(got, expected, dtype):
 def test_kernel_matches_its_numpy_twin(name, data):
     args, dtype = data.draw(kernel_calls(name))
     ref_args, fast_args = copy.deepcopy(args), copy.deepcopy(args)
-    with np.errstate(all="raise", under="ignore"):  # the reference itself stays finite
-        expected = getattr(reference, name)(*ref_args)
+    expected = getattr(reference, name)(*ref_args)
+    # The drawn cases keep the reference finite. Checked on its results rather than with
+    # np.errstate(all="raise"): OpenBLAS can set a spurious "invalid" flag inside a
+    # matmul of finite values (numpy#24067), which made this test flaky.
+    assert all(np.isfinite(a).all() for a in _values(expected, ref_args)), "reference overflowed"
     got = getattr(kernels, name)(*fast_args)
     assert_same(got, expected, dtype)
     # arguments written in place (out buffers, dA, theta, grad) agree too
