@@ -4,9 +4,7 @@ from __future__ import annotations
 import contextlib
 import io
 
-import fastnn
-
-from .common import BACKENDS, DTYPES, LEARNING_RATE, WORKLOADS, run_train, workload_data
+from .common import BACKENDS, DTYPES, WORKLOADS, run_train
 
 #: Iterations per timed ``train`` call, the same for both backends (and as in
 #: ``python -m fastnn bench``, except W1); divide the reported time by this to get
@@ -64,11 +62,8 @@ class TrainPrinting:
             self._warm.add((dtype, print_cost_every))
 
     def time_train(self, dtype, print_cost_every):
-        X, Y, params = workload_data("W2", dtype)
         with contextlib.redirect_stdout(io.StringIO()):
-            fastnn.train(X, Y, WORKLOADS["W2"][0], num_iterations=1000,
-                         learning_rate=LEARNING_RATE["W2"], params=params,
-                         print_cost_every=print_cost_every)
+            run_train("W2", dtype, "numba", 1000, print_cost_every)
 
 
 class TrainMemory:

@@ -44,8 +44,9 @@ def workload_data(name: str, dtype: str) -> tuple[np.ndarray, np.ndarray, dict]:
     return _data[key]
 
 
-def run_train(name: str, dtype: str, backend: str, iterations: int):
+def run_train(name: str, dtype: str, backend: str, iterations: int, print_cost_every: int = 0):
     """``fastnn.train`` on workload ``name`` for ``iterations`` steps from fixed params."""
     X, Y, params = workload_data(name, dtype)
     return fastnn.train(X, Y, WORKLOADS[name][0], num_iterations=iterations,
-                        learning_rate=LEARNING_RATE[name], params=params, backend=backend)
+                        learning_rate=LEARNING_RATE[name], params=params, backend=backend,
+                        print_cost_every=print_cost_every)
