@@ -195,6 +195,9 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
     if _dims(layers) != dims:
         raise ValueError(f"params have layer sizes {_dims(layers)}; layer_dims is {dims}")
     kernels = _backend(backend)
+    if kernels is not reference:  # once here, not once per chunk (a read-only X is copied)
+        from .kernels._arrays import as_kernel_array
+        X, Y = as_kernel_array(X), as_kernel_array(Y)
 
     theta = _pack(layers, X.dtype)
     costs = np.empty(num_iterations, X.dtype)

@@ -203,6 +203,25 @@ def test_print_cost_every(flower, capsys):
     assert float(lines[1].split(":")[1]) == pytest.approx(costs[100], abs=1e-6)
 
 
+def test_printing_chunks_share_one_kernel_ready_copy(flower, monkeypatch, capsys):
+    """A read-only X is copied for the kernels once per train call, not once per chunk."""
+    seen = []
+    real = loop._train_loop
+
+    def recording(X, Y, *args, **kwargs):
+        seen.append((X, Y))
+        return real(X, Y, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "_train_loop", recording)
+    X, Y = flower  # read-only
+    fastnn.train(X, Y, [2, 4, 1], num_iterations=30, learning_rate=1.2, seed=0,
+                 print_cost_every=10)
+    assert len(seen) == 3 and len(capsys.readouterr().out.splitlines()) == 3
+    for a in seen[0]:
+        assert a.flags.writeable and a.flags.c_contiguous
+    assert all(x is seen[0][0] and y is seen[0][1] for x, y in seen)
+
+
 @pytest.mark.parametrize("layer_dims", [[300, 5, 1], [300, 6, 4, 1]],
                          ids=["rows", "layer-by-layer"])
 def test_printing_chunks_share_one_gram_matrix(layer_dims, monkeypatch, capsys):
