@@ -9,6 +9,10 @@ same process and interleaved, and prints per workload and dtype:
   ``train`` call of ``k`` iterations, divided by ``k``, after a warm-up call
   that compiles),
 * the speedup ``numpy time / numba time``,
+* the time of the step's matrix products alone (``np.matmul``, timed between
+  the backends' calls) and the bound it sets: ``numpy time / matmul time`` is
+  the largest speedup over NumPy that a step doing them with NumPy's BLAS can
+  reach (the limit on the larger workloads),
 * ``max |Δ params|`` of each backend against the NumPy reference after the
   same ``k`` iterations from the same start parameters,
 * the GFLOP/s of the Numba step and its fraction of this machine's matmul peak
@@ -42,6 +46,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import datasets
 from .kernels.loop import gram_path_pays
+from .kernels.two_layer import GENERIC, choose_path
 from .network import initialize_parameters, train
 
 
@@ -198,9 +203,36 @@ def _seconds(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def step_products(X: np.ndarray, layer_dims: Sequence[int]) -> list[tuple]:
+    """The matrix products of one training step on ``X`` ``(n_0, m)``, as ``(a, b, out)``
+    for ``np.matmul(a, b, out=out)``: ``W_l @ A_{l-1}`` and ``dZ_l @ A_{l-1}.T`` for every
+    layer and ``W_l.T @ dZ_l`` above the first (the flops of
+    :meth:`Workload.flops_per_iteration`), on random operands of X's dtype."""
+    rng = np.random.default_rng(0)
+    m, dtype = X.shape[1], X.dtype
+    A = [X] + [rng.random((n, m)).astype(dtype) for n in layer_dims[1:-1]]
+    products = []
+    for l, (n_prev, n) in enumerate(zip(layer_dims[:-1], layer_dims[1:])):
+        W, dZ = rng.random((n, n_prev)).astype(dtype), rng.random((n, m)).astype(dtype)
+        products.append((W, A[l], np.empty((n, m), dtype)))
+        products.append((dZ, A[l].T, np.empty((n, n_prev), dtype)))
+        if l > 0:
+            products.append((W.T, dZ, np.empty((n_prev, m), dtype)))
+    return products
+
+
+def _matmuls(products: list[tuple], times: int) -> None:
+    """Compute ``products`` (from :func:`step_products`) ``times`` times over."""
+    for _ in range(times):
+        for a, b, out in products:
+            np.matmul(a, b, out=out)
+
+
 def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
                   iterations: int, repeats: int) -> dict:
-    """Time one ``train`` call of ``iterations`` steps per backend, interleaved.
+    """Time one ``train`` call of ``iterations`` steps per backend, interleaved, and
+    the step's matrix products alone (:func:`step_products`, ``iterations`` times),
+    which no step doing them with NumPy's BLAS can beat.
 
     Every call starts from the same parameters.  The first (warm-up) call of each
     backend is timed separately as ``first_call_seconds`` and its result is compared
@@ -216,14 +248,24 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
         start = time.perf_counter()
         results[name] = run(X, Y, params, dims, iterations, lr)
         first[name] = time.perf_counter() - start
+    # the products bound the step only where numba does them with BLAS, on the whole batch
+    gram = gram_path_pays(np.asarray(dims, np.int64), workload.m, iterations)
+    blas = choose_path(np.asarray(dims, np.int64)) == GENERIC and not gram
+    products = step_products(X, dims) if blas else None
+    if products is not None:
+        _matmuls(products, 1)  # warm-up, which also touches the outputs' pages
 
     calls: dict[str, list[float]] = {name: [] for name in runners}
+    matmul_calls = []
     order = list(runners)
     for r in range(repeats):
         for name in order if r % 2 == 0 else order[::-1]:
             calls[name].append(_seconds(lambda: runners[name](X, Y, params, dims, iterations, lr)))
+        if products is not None:
+            matmul_calls.append(_seconds(lambda: _matmuls(products, iterations)))
 
     per_it = {name: statistics.median(t) / iterations for name, t in calls.items()}
+    matmul_per_it = statistics.median(matmul_calls) / iterations if matmul_calls else None
     ref_params, ref_costs = results["numpy"]
     delta = {name: max(float(np.max(np.abs(np.asarray(p[k], np.float64) - ref_params[k])))
                        for k in ref_params)
@@ -231,7 +273,6 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
     delta_cost = {name: float(np.max(np.abs(np.asarray(c, np.float64) - ref_costs)))
                   for name, (_, c) in results.items() if name != "numpy"}
     flops = workload.flops_per_iteration()
-    gram = gram_path_pays(np.asarray(dims, np.int64), workload.m, iterations)
     return {
         "workload": workload.name,
         "description": workload.description,
@@ -245,6 +286,12 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
         "first_call_overhead_seconds": {
             name: max(first[name] - statistics.median(calls[name]), 0.0) for name in runners},
         "speedup_numba_vs_numpy": per_it["numpy"] / per_it["numba"],
+        # the step's matrix products alone, and the speedup over numpy that a step
+        # doing them with NumPy's BLAS cannot beat; None where numba does not (small
+        # nets: compiled loops; through X.T @ X: fewer products)
+        "matmul_seconds_per_iteration": matmul_per_it,
+        "speedup_bound_matmuls": (None if matmul_per_it is None
+                                  else per_it["numpy"] / matmul_per_it),
         "max_abs_delta_params": delta,
         "max_abs_delta_costs": delta_cost,
         "flops_per_iteration": flops,
@@ -320,18 +367,21 @@ def print_report(report: dict, file=None) -> None:
 
     head = (["workload", "layer_dims", "m", "dtype", "iters"]
             + [f"{b}/it" for b in backends]
-            + ["speedup", "max|Δparams|"]
+            + ["speedup", "matmuls/it", "bound", "max|Δparams|"]
             + [f"max|Δp| {b}" for b in backends if b not in ("numba", "numpy")]
             + ["numba GFLOP/s", "% peak"])
     table = [head]
     for row in rows:
         t = row["seconds_per_iteration"]
         g = row["gflops"]["numba"]
+        floor, bound = row["matmul_seconds_per_iteration"], row["speedup_bound_matmuls"]
         table.append(
             [row["workload"], "-".join(map(str, row["layer_dims"])), str(row["m"]),
              row["dtype"], str(row["iterations"])]
             + [_fmt_time(t[b]) for b in backends]
             + [f"{row['speedup_numba_vs_numpy']:.2f}x",
+               "-" if floor is None else _fmt_time(floor),
+               "-" if bound is None else f"{bound:.2f}x",
                f"{row['max_abs_delta_params']['numba']:.1e}"]
             + [f"{row['max_abs_delta_params'][b]:.1e}" for b in backends
                if b not in ("numba", "numpy")]
@@ -345,9 +395,13 @@ def print_report(report: dict, file=None) -> None:
         if i == 0:
             say("  ".join("-" * w for w in widths))
     say("\nper-iteration times are medians of one train call of `iters` steps / iters; "
-        "speedup = numpy/numba;\nmax|Δparams| is against the numpy backend after the same "
-        "iterations; GFLOP/s counts the step's matmul flops (no dA for the input layer),\n"
-        "left out (-) where numba trains through X.T @ X, which needs far fewer.")
+        "speedup = numpy/numba;\nmatmuls/it: the step's matrix products alone (np.matmul), "
+        "timed beside the backends; bound = numpy/matmuls, the largest\nspeedup a step "
+        "doing those products with NumPy's BLAS can reach; both left out (-) where numba's "
+        "step does not\n(small nets: compiled loops; through X.T @ X: fewer products);\n"
+        "max|Δparams| is against the numpy backend after the same iterations; GFLOP/s "
+        "counts the step's matmul flops\n(no dA for the input layer), left out (-) where "
+        "numba trains through X.T @ X, which needs far fewer.")
 
 
 # --------------------------------------------------------------------------- CLI

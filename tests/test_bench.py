@@ -49,9 +49,43 @@ def test_bench_leaves_out_gflops_where_numba_trains_through_the_gram_matrix(tmp_
                 "--repeats", "1", "--json", str(path)])
     row = json.loads(path.read_text())["results"][0]
     assert row["gflops"]["numba"] is None and row["gflops"]["numpy"] > 0
+    assert row["matmul_seconds_per_iteration"] is None and row["speedup_bound_matmuls"] is None
     assert row["max_abs_delta_params"]["numba"] < 1e-3
     line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("W2"))
     assert line.split()[-2:] == ["-", "-"]
+
+
+def test_bench_bounds_the_speedup_by_the_matmuls_of_a_blas_step(tmp_path, capsys):
+    """W3 runs its products with BLAS: the matmul-only time and the bound are reported
+    (W1's small net runs compiled loops: neither is)."""
+    path = tmp_path / "bench.json"
+    bench.main(["--workloads", "W1,W3", "--dtypes", "float32", "--iterations", "1",
+                "--repeats", "1", "--json", str(path)])
+    rows = {row["workload"]: row for row in json.loads(path.read_text())["results"]}
+    w3 = rows["W3"]
+    assert w3["matmul_seconds_per_iteration"] > 0
+    assert w3["speedup_bound_matmuls"] == pytest.approx(
+        w3["seconds_per_iteration"]["numpy"] / w3["matmul_seconds_per_iteration"])
+    assert rows["W1"]["matmul_seconds_per_iteration"] is None
+    after_speedup = {}  # the table's words after the speedup column
+    for line in capsys.readouterr().out.splitlines():
+        words = line.split()
+        if words and words[0] in rows:
+            i = next(k for k, word in enumerate(words) if word.endswith("x"))
+            after_speedup[words[0]] = words[i + 1:i + 4]
+    assert after_speedup["W1"][:2] == ["-", "-"]
+    assert after_speedup["W3"][1] in ("ms", "µs") and after_speedup["W3"][2].endswith("x")
+
+
+def test_step_products_are_the_counted_flops():
+    """step_products computes exactly the products flops_per_iteration counts."""
+    for dims in ([2, 4, 1], [7, 5, 3, 2]):
+        X = np.ones((dims[0], 11), np.float32)
+        products = bench.step_products(X, dims)
+        flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for a, b, _ in products)
+        assert flops == bench.Workload("x", "", tuple(dims), 11, 1, 0.1).flops_per_iteration()
+        assert all(out.shape == (a.shape[0], b.shape[1]) and out.dtype == np.float32
+                   for a, b, out in products)
 
 
 def test_bench_rejects_unknown_workload():
