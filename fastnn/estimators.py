@@ -47,6 +47,13 @@ def _pack(coefs: list, intercepts: list, dtype) -> np.ndarray:
                            for a in (c.T, b)]).astype(dtype)
 
 
+def _check_real(value, name: str, **bounds) -> None:
+    """A finite real number within ``bounds`` (``check_scalar``'s), else a named error."""
+    check_scalar(value, name, numbers.Real, **bounds)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+
+
 def _check_flag(name: str, value) -> None:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {value!r}")
@@ -99,20 +106,21 @@ class _BaseMLP(BaseEstimator):
         v.check_choice("backend", self.backend, v.BACKENDS)
         if not (self.batch_size is None or self.batch_size == "auto"):
             check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
-        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
-        check_scalar(self.learning_rate_init, "learning_rate_init", numbers.Real, min_val=0,
-                     include_boundaries="neither")
+        _check_real(self.alpha, "alpha", min_val=0)
+        _check_real(self.learning_rate_init, "learning_rate_init", min_val=0,
+                    include_boundaries="neither")
         check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0)
-        check_scalar(self.momentum, "momentum", numbers.Real, min_val=0, max_val=1)
-        check_scalar(self.validation_fraction, "validation_fraction", numbers.Real, min_val=0,
-                     max_val=1, include_boundaries="neither")
+        _check_real(self.tol, "tol", min_val=0)
+        _check_real(self.momentum, "momentum", min_val=0, max_val=1)
+        _check_real(self.validation_fraction, "validation_fraction", min_val=0, max_val=1,
+                    include_boundaries="neither")
         for name in ("beta_1", "beta_2"):
-            check_scalar(getattr(self, name), name, numbers.Real, min_val=0, max_val=1,
-                         include_boundaries="left")
-        check_scalar(self.epsilon, "epsilon", numbers.Real, min_val=0,
-                     include_boundaries="neither")
-        check_scalar(self.n_iter_no_change, "n_iter_no_change", numbers.Real, min_val=1)
+            _check_real(getattr(self, name), name, min_val=0, max_val=1,
+                        include_boundaries="left")
+        _check_real(self.epsilon, "epsilon", min_val=0, include_boundaries="neither")
+        if not (isinstance(self.n_iter_no_change, numbers.Real)
+                and self.n_iter_no_change == np.inf):  # inf: never stop early (as sklearn)
+            check_scalar(self.n_iter_no_change, "n_iter_no_change", numbers.Integral, min_val=1)
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
             _check_flag(name, getattr(self, name))
         return sizes
@@ -159,10 +167,16 @@ class _BaseMLP(BaseEstimator):
         self.t_ = 0
         self.loss_curve_ = []
         self._no_improvement_count = 0
-        if self.early_stopping:
+        self.validation_scores_ = self.best_validation_score_ = self.best_loss_ = None
+
+    def _start_stopping_rule(self) -> None:
+        """The state the stopping rule tracks, unless kept from the previous fit: the
+        validation scores with ``early_stopping``, else the best training loss (a warm
+        start that switches ``early_stopping`` starts tracking afresh)."""
+        if self.early_stopping and self.validation_scores_ is None:
             self.validation_scores_, self.best_validation_score_ = [], -np.inf
             self.best_loss_ = None
-        else:
+        elif not self.early_stopping and self.best_loss_ is None:
             self.validation_scores_ = self.best_validation_score_ = None
             self.best_loss_ = np.inf
 
@@ -181,6 +195,7 @@ class _BaseMLP(BaseEstimator):
         elif dims != self._dims():
             raise ValueError(f"layer sizes {dims} differ from the fitted ones {self._dims()}; "
                              "refit without warm_start to change hidden_layer_sizes")
+        self._start_stopping_rule()
         theta = _pack(self.coefs_, self.intercepts_, X.dtype)
         if not incremental or getattr(self, "_moments", np.empty((2, 0))).shape[1] != theta.size:
             self._moments, self._adam_steps = np.zeros((2, theta.size), X.dtype), 0
@@ -238,7 +253,12 @@ class _BaseMLP(BaseEstimator):
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             if X_val is not None:
-                score = self._score_outputs(Y_val, self._forward(theta, X_val))
+                P = self._forward(theta, X_val)
+                if not np.isfinite(P).all():
+                    raise ValueError(f"training diverged: non-finite outputs on the validation "
+                                     f"set after epoch {self.n_iter_}; scale the inputs or "
+                                     "lower learning_rate_init")
+                score = self._score_outputs(Y_val, P)
                 self.validation_scores_.append(score)
                 if self.verbose:
                     print(f"Validation score: {score:f}")
@@ -363,7 +383,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Weights and intercepts, in the dtype of the training ``X`` (float32 stays
         float32, anything else becomes float64).
     loss_ : float
-        Loss of the last epoch (mean over its mini-batches, L2 term included).
+        Loss of the last epoch (its mini-batches' losses averaged per sample, L2 term included).
     loss_curve_ : list of float
         ``loss_`` of every epoch.
     best_loss_ : float or None

@@ -35,8 +35,10 @@ def _json_default(value):
 def save(estimator, path) -> None:
     """Write the fitted ``estimator`` (an :class:`~fastnn.estimators.MLPClassifier` or
     :class:`~fastnn.estimators.MLPRegressor`) to ``path`` (the exact file name)."""
-    if type(estimator).__name__ not in ESTIMATORS:
-        raise TypeError(f"can save {', '.join(ESTIMATORS)}; got {type(estimator).__name__}")
+    if type(estimator) not in ESTIMATORS.values():  # not just the name: sklearn's has it too
+        kind = type(estimator)
+        raise TypeError(f"can save fastnn's {' and '.join(ESTIMATORS)}; got "
+                        f"{kind.__module__}.{kind.__qualname__}")
     check_is_fitted(estimator)
     arrays, object_arrays = {}, []
     for i, (c, b) in enumerate(zip(estimator.coefs_, estimator.intercepts_)):
@@ -60,23 +62,82 @@ def save(estimator, path) -> None:
 
 
 def load(path):
-    """Read an estimator written by :func:`save` (or ``estimator.save``)."""
+    """Read an estimator written by :func:`save` (or ``estimator.save``).
+
+    A file that is not such an estimator, or whose contents do not fit together
+    (unknown entries, weights of the wrong dtype or shape, labels that do not match
+    the outputs), raises ``ValueError``.
+    """
     with np.load(path, allow_pickle=False) as data:
-        meta = json.loads(data["meta"].item())
-        if meta.get("format") != FORMAT_VERSION or meta.get("class") not in ESTIMATORS:
-            raise ValueError(f"{path} is not a fastnn estimator file of format {FORMAT_VERSION}")
-        params = meta["params"]
-        if isinstance(params["hidden_layer_sizes"], list):
-            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
-        estimator = ESTIMATORS[meta["class"]](**params)
+        meta = _read_meta(data, path)
+        cls = ESTIMATORS[meta["class"]]
+        try:
+            estimator = cls(**meta["params"])
+        except TypeError as exc:
+            raise _invalid(path, f"bad parameters ({exc})") from None
         for name, value in meta["fitted"].items():
             setattr(estimator, name, value)
-        n = estimator.n_layers_ - 1
-        estimator.coefs_ = [data[f"coef_{i}"] for i in range(n)]
-        estimator.intercepts_ = [data[f"intercept_{i}"] for i in range(n)]
+        estimator.coefs_, estimator.intercepts_ = _read_weights(data, estimator, path)
         for name in LABEL_ARRAYS:
-            if name in data:
+            if name in data.files:
                 labels = data[name]
                 setattr(estimator, name,
                         labels.astype(object) if name in meta["object_arrays"] else labels)
+        classes = getattr(estimator, "classes_", None)
+        n_out = estimator.n_outputs_
+        if classes is not None and len(classes) != (2 if n_out == 1 else n_out):
+            raise _invalid(path, f"{len(classes)} classes for {n_out} outputs")
     return estimator
+
+
+def _invalid(path, why: str) -> ValueError:
+    return ValueError(f"{path} is not a valid fastnn estimator file: {why}")
+
+
+def _read_meta(data, path) -> dict:
+    """The JSON part of the file, checked for its format, class and entries."""
+    try:
+        meta = json.loads(data["meta"].item())
+    except (KeyError, ValueError, TypeError):
+        raise _invalid(path, "no readable 'meta' entry") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+        raise ValueError(f"{path} is not a fastnn estimator file of format {FORMAT_VERSION}")
+    if meta.get("class") not in ESTIMATORS:
+        raise _invalid(path, f"unknown estimator class {meta.get('class')!r}")
+    for key, kind in (("params", dict), ("fitted", dict), ("object_arrays", list)):
+        if not isinstance(meta.get(key), kind):
+            raise _invalid(path, f"'{key}' must be a {kind.__name__}")
+    unknown = sorted(set(meta["fitted"]) - set(FITTED))
+    if unknown:
+        raise _invalid(path, f"unknown fitted attributes {unknown}")
+    if isinstance(meta["params"].get("hidden_layer_sizes"), list):
+        meta["params"]["hidden_layer_sizes"] = tuple(meta["params"]["hidden_layer_sizes"])
+    return meta
+
+
+def _read_weights(data, estimator, path) -> tuple[list, list]:
+    """``coef_<i>`` and ``intercept_<i>``: float32 or float64, one dtype, and shapes
+    chained from ``n_features_in_`` to ``n_outputs_``."""
+    n_layers = getattr(estimator, "n_layers_", None)
+    if not isinstance(n_layers, int) or n_layers < 2:
+        raise _invalid(path, f"n_layers_ must be an int >= 2; got {n_layers!r}")
+    coefs, intercepts = [], []
+    for i in range(n_layers - 1):
+        for name, out in ((f"coef_{i}", coefs), (f"intercept_{i}", intercepts)):
+            if name not in data.files:
+                raise _invalid(path, f"no '{name}' for {n_layers} layers")
+            out.append(data[name])
+    dtypes = {a.dtype for a in coefs + intercepts}
+    if len(dtypes) != 1 or dtypes.pop() not in (np.float32, np.float64):
+        raise _invalid(path, "the weights must all be float32 or all float64; got "
+                             f"{sorted({str(a.dtype) for a in coefs + intercepts})}")
+    fan_in = getattr(estimator, "n_features_in_", None)
+    for i, (c, b) in enumerate(zip(coefs, intercepts)):
+        if c.ndim != 2 or c.shape[0] != fan_in or b.shape != (c.shape[1],):
+            raise _invalid(path, f"coef_{i} {c.shape} and intercept_{i} {b.shape} do not "
+                                 f"follow a layer of {fan_in} units")
+        fan_in = c.shape[1]
+    if fan_in != getattr(estimator, "n_outputs_", None):
+        raise _invalid(path, f"the last layer has {fan_in} units; n_outputs_ is "
+                             f"{getattr(estimator, 'n_outputs_', None)!r}")
+    return coefs, intercepts

@@ -1,5 +1,6 @@
 """MLPClassifier and MLPRegressor: scikit-learn's estimator checks, parity with
 scikit-learn's own MLPs, the two backends, persistence and user errors."""
+import json
 import pickle
 import warnings
 
@@ -13,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastnn.estimators import MLPClassifier, MLPRegressor
-from fastnn.persistence import load
+from fastnn.persistence import load, save
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -221,6 +222,41 @@ def test_save_and_load_round_trip(tmp_path, make):
     loaded.partial_fit(X, est.predict(X))  # the loaded estimator trains on
 
 
+def test_save_refuses_other_estimators_of_the_same_name(tmp_path):
+    X, y = _classification()
+    with pytest.raises(TypeError, match="got sklearn.neural_network"):
+        save(sk.MLPClassifier(max_iter=2).fit(X, y), tmp_path / "sk.npz")
+
+
+def _rewrite(src, dst, edit_arrays=None, edit_meta=None):
+    with np.load(src) as data:
+        arrays = {k: data[k] for k in data.files}
+    if edit_meta:
+        meta = json.loads(arrays["meta"].item())
+        edit_meta(meta)
+        arrays["meta"] = np.array(json.dumps(meta))
+    if edit_arrays:
+        edit_arrays(arrays)
+    np.savez(dst, **arrays)
+
+
+@pytest.mark.parametrize("edit_arrays, edit_meta, match", [
+    (None, lambda m: m["fitted"].update(predict=0), r"unknown fitted attributes \['predict'\]"),
+    (None, lambda m: m["params"].update(colour=1), "bad parameters"),
+    (None, lambda m: m["fitted"].update(n_layers_=5), "no 'coef_3' for 5 layers"),
+    (lambda a: a.update(coef_0=a["coef_0"].astype(np.int64)), None, "all be float32 or all"),
+    (lambda a: a.update(coef_0=np.ascontiguousarray(a["coef_0"].T)), None, "do not follow"),
+    (lambda a: a.update(classes_=a["classes_"][:2]), None, "2 classes for 3 outputs"),
+    (lambda a: a.update(meta=np.array("{not json")), None, "no readable 'meta'"),
+], ids=["method", "param", "layers", "dtype", "shape", "classes", "json"])
+def test_load_refuses_inconsistent_files(tmp_path, edit_arrays, edit_meta, match):
+    est, _ = _fitted_with_string_labels()
+    est.save(tmp_path / "good.npz")
+    _rewrite(tmp_path / "good.npz", tmp_path / "bad.npz", edit_arrays, edit_meta)
+    with pytest.raises(ValueError, match=match):
+        load(tmp_path / "bad.npz")
+
+
 # ------------------------------------------------------------------ user errors
 @pytest.mark.parametrize("settings, match", [
     (dict(solver="lbfgs"), "solver must be one of"),
@@ -230,11 +266,44 @@ def test_save_and_load_round_trip(tmp_path, make):
     (dict(learning_rate_init=0.0), "learning_rate_init"),
     (dict(backend="cuda"), "backend must be one of"),
     (dict(momentum=1.5), "momentum"),
+    (dict(tol=np.nan), "tol must be finite"),
+    (dict(alpha=np.inf), "alpha must be finite"),
+    (dict(learning_rate_init=np.inf), "learning_rate_init must be finite"),
+    (dict(n_iter_no_change=0), "n_iter_no_change"),
 ])
 def test_bad_settings_are_named(settings, match):
     X, y = _classification()
     with pytest.raises(ValueError, match=match):
         MLPClassifier(**settings).fit(X, y)
+
+
+def test_n_iter_no_change_may_be_infinite():
+    X, y = _classification()
+    est = MLPClassifier(max_iter=4, tol=10.0, n_iter_no_change=np.inf, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    assert est.n_iter_ == 4  # never stopped early, though no epoch improved by tol
+    with pytest.raises(TypeError, match="n_iter_no_change must be an instance of int"):
+        est.set_params(n_iter_no_change=2.5).fit(X, y)
+
+
+def test_diverging_early_stopping_is_an_error():
+    X, y = _regression(1)
+    est = MLPRegressor(early_stopping=True, solver="sgd", learning_rate_init=1e3,
+                       max_iter=20, random_state=0)
+    with pytest.raises(ValueError, match="diverged: non-finite outputs on the validation"):
+        est.fit(X * 1e3, y * 1e3)
+
+
+@pytest.mark.parametrize("first, then", [(False, True), (True, False)])
+def test_warm_start_may_switch_early_stopping(first, then):
+    X, y = _classification(n=300)
+    est = MLPClassifier(early_stopping=first, max_iter=3, random_state=0).fit(X, y)
+    est.set_params(warm_start=True, early_stopping=then).fit(X, y)
+    if then:
+        assert len(est.validation_scores_) == est.n_iter_ and est.best_loss_ is None
+    else:
+        assert est.best_loss_ == min(est.loss_curve_[-est.n_iter_:])
 
 
 def test_bad_labels_are_explained():
