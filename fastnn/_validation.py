@@ -196,7 +196,7 @@ def check_layer_dims(layer_dims) -> list[int]:
     except TypeError:
         raise TypeError(f"layer_dims must be a sequence of ints; got {layer_dims!r}") from None
     if len(dims) < 2 or min(dims) < 1:
-        raise ValueError(f"layer_dims must hold at least 2 positive sizes; got {layer_dims!r}")
+        raise ValueError(f"layer_dims must hold at least 2 positive sizes; got {dims}")
     return dims
 
 
@@ -264,3 +264,78 @@ def check_float_dtype(dtype) -> np.dtype:
     if dtype is None or resolved is None or resolved not in FLOAT_DTYPES:
         raise TypeError(f"dtype must be float32 or float64; got {dtype!r}")
     return resolved
+
+
+# ------------------------------------------------------------- optimizer arguments
+def _describe(a) -> str:
+    if not isinstance(a, np.ndarray):
+        return type(a).__name__
+    return f"shape {a.shape}, {a.dtype}"
+
+
+def check_flat(name: str, a, shape: tuple, *, written: bool = False, dtype=None) -> None:
+    """A float32/float64 array of ``shape`` (and ``dtype`` when given); ``written`` (updated
+    in place): also C-contiguous and writeable.  The optimizers' flat vectors, so
+    that both backends refuse what neither can read (the compiled ones index
+    without bounds checks)."""
+    ok = (isinstance(a, np.ndarray) and a.shape == tuple(shape) and a.dtype in FLOAT_DTYPES
+          and (dtype is None or a.dtype == dtype)
+          and (not written or (a.flags.c_contiguous and a.flags.writeable)))
+    if not ok:
+        kind = "a writeable C-contiguous" if written else "a"
+        want = dtype or "float32 or float64"
+        raise ValueError(f"{name} must be {kind} {want} array of shape {tuple(shape)}; "
+                         f"got {_describe(a)}")
+
+
+def check_update(theta, grad, **state) -> None:
+    """An update rule's vectors: ``theta`` 1-D (updated in place), ``grad`` of its shape,
+    and each ``state`` vector (velocity, Adam moments; updated in place) of its shape
+    and dtype."""
+    check_flat("theta", theta, (np.size(theta),), written=True)
+    check_flat("grad", grad, theta.shape)
+    for name, a in state.items():
+        check_flat(name, a, theta.shape, written=True, dtype=theta.dtype)
+
+
+def check_l2_penalty(grad, theta, layer_dims, n_samples) -> list[int]:
+    """``add_l2_penalty``'s arguments: ``theta`` of the net's parameter count, ``grad``
+    (updated in place) of its shape, ``n_samples >= 1``.  Returns the layer sizes."""
+    dims = check_layer_dims(layer_dims)
+    check_flat("theta", theta, (parameter_count(dims),))
+    check_flat("grad", grad, theta.shape, written=True)
+    if check_count("n_samples", n_samples) < 1:
+        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+    return dims
+
+
+def parameter_count(dims) -> int:
+    """Length of the flat parameter vector of the net ``dims``: weights and biases."""
+    return sum(n * (n_prev + 1) for n_prev, n in zip(dims[:-1], dims[1:]))
+
+
+def check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state) -> list[int]:
+    """The arguments of one epoch of mini-batch training (``run_epoch``), which must fit
+    together: ``X`` ``(n_0, n)``, ``Y`` ``(n_L, n)``, ``theta`` of the net's parameter
+    count, ``order`` ``n`` sample indices in ``[0, n)``, ``state`` ``(2, theta.size)``.
+    Returns the layer sizes."""
+    dims = check_layer_dims(layer_dims)
+    check_flat("theta", theta, (parameter_count(dims),), written=True)
+    for name, a, rows in (("X", X, dims[0]), ("Y", Y, dims[-1])):
+        if not (isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] == rows):
+            raise ValueError(f"{name} must be a 2-D array with {rows} rows for layer_dims "
+                             f"{dims}; got {_describe(a)}")
+    n = X.shape[1]
+    if Y.shape[1] != n:
+        raise ValueError(f"X and Y must have the same number of columns; got {X.shape} "
+                         f"and {Y.shape}")
+    order = np.asarray(order)
+    if not (order.shape == (n,) and np.issubdtype(order.dtype, np.integer)
+            and (n == 0 or (order.min() >= 0 and order.max() < n))):
+        raise ValueError(f"order must hold {n} integer sample indices in [0, {n}); got "
+                         f"{_describe(order)}")
+    if check_count("batch_size", batch_size) < 1:
+        raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+    check_count("t", t)
+    check_flat("state", state, (2, theta.size), written=True, dtype=theta.dtype)
+    return dims

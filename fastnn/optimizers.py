@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import reference
+from ._validation import check_epoch, check_l2_penalty, check_update
 from .reference import unpack
 
 #: Names both optimizer modules provide with identical arguments.
@@ -27,6 +28,7 @@ def momentum_update(theta, grad, velocity, learning_rate, momentum, nesterov):
     ``theta += momentum * velocity - learning_rate * grad``.
     ``momentum=0`` is plain gradient descent ``theta -= learning_rate * grad``.
     """
+    check_update(theta, grad, velocity=velocity)
     lr, mu = theta.dtype.type(learning_rate), theta.dtype.type(momentum)
     velocity *= mu
     velocity -= lr * grad
@@ -40,6 +42,7 @@ def adam_update(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
     ``theta -= lr_t * m / (sqrt(v) + epsilon)`` with the bias-corrected
     ``lr_t = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t)``.
     """
+    check_update(theta, grad, m=m, v=v)
     f = theta.dtype.type
     b1, b2 = f(beta_1), f(beta_2)
     m *= b1
@@ -54,6 +57,7 @@ def add_l2_penalty(grad, theta, layer_dims, alpha, n_samples) -> float:
     """Add the L2 term's gradient ``alpha / n_samples * W_l`` to the weight parts of
     ``grad`` in place (biases are not penalised); return the term
     ``alpha / (2 n_samples) * sum_l ||W_l||**2``."""
+    check_l2_penalty(grad, theta, layer_dims, n_samples)
     scale = theta.dtype.type(alpha / n_samples)
     total = 0.0
     for (W, _), (dW, _) in zip(unpack(theta, layer_dims), unpack(grad, layer_dims)):
@@ -78,6 +82,8 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
     Returns the epoch's loss as scikit-learn reports it: the mean over samples of
     ``loss_scale * cost + L2 term``, each batch weighted by its size.
     """
+    check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state)
+    order = np.asarray(order)
     n = X.shape[1]
     grad = np.empty_like(theta)
     total = 0.0

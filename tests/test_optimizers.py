@@ -140,3 +140,59 @@ def test_run_epoch_loss_is_the_size_weighted_mean_of_batch_losses(rng):
         sq = sum(np.sum(W ** 2) for W, _ in reference.unpack(theta, dims))
         total += (cost + 0.5 * 0.5 * sq / idx.size) * idx.size
     assert loss == pytest.approx(total / n, rel=1e-12)
+
+
+def _bad_calls(rng):
+    """(what is wrong, call(module)) for arguments the optimizers must refuse."""
+    dims, n = [3, 4, 2], 10
+    X, Y, theta = _problem(rng, np.float64, dims, n, "sigmoid")
+    grad, vel = np.zeros_like(theta), np.zeros_like(theta)
+    epoch = dict(alpha=0.0, solver="sgd", learning_rate=0.1, momentum=0.9, nesterov=False,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+
+    def run_epoch(mod, order=np.arange(n), state=np.zeros((2, theta.size)), X=X):
+        return mod.run_epoch(X, Y, theta.copy(), dims, "tanh", "sigmoid", "log_loss", order,
+                             4, t=0, state=state, **epoch)
+    return {
+        "short velocity": ("velocity must be", lambda mod: mod.momentum_update(
+            theta.copy(), grad, vel[:-1].copy(), 0.1, 0.9, False)),
+        "short grad": ("grad must be", lambda mod: mod.momentum_update(
+            theta.copy(), grad[:-1], vel.copy(), 0.1, 0.9, False)),
+        "2-D theta": ("theta must be", lambda mod: mod.adam_update(
+            theta.reshape(1, -1).copy(), grad, vel.copy(), vel.copy(), 1, 0.1, 0.9, 0.999,
+            1e-8)),
+        "read-only moment": ("m must be a writeable", lambda mod: mod.adam_update(
+            theta.copy(), grad, np.broadcast_to(0.0, theta.shape), vel.copy(), 1, 0.1, 0.9,
+            0.999, 1e-8)),
+        "theta of another net": ("theta must be", lambda mod: mod.add_l2_penalty(
+            grad.copy(), theta, [3, 4, 5], 0.1, 10)),
+        "short order": ("order must hold 10", lambda mod: run_epoch(mod, order=np.arange(9))),
+        "order out of range": ("order must hold", lambda mod: run_epoch(
+            mod, order=np.arange(n) + 5)),
+        "float order": ("order must hold", lambda mod: run_epoch(mod, order=np.arange(n) * 1.0)),
+        "state of float32": ("state must be", lambda mod: run_epoch(
+            mod, state=np.zeros((2, theta.size), np.float32))),
+        "X of another net": ("X must be a 2-D array with 3 rows", lambda mod: run_epoch(
+            mod, X=np.ones((5, n)))),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_calls(np.random.default_rng(0))))
+def test_both_twins_refuse_arguments_that_do_not_fit(rng, case):
+    """The compiled twins index without bounds checks: bad shapes must be refused first
+    (they crashed the interpreter or returned garbage), with the NumPy twin's error."""
+    match, call = _bad_calls(rng)[case]
+    for mod in (ref, nb):
+        with pytest.raises(ValueError, match=match):
+            call(mod)
+
+
+def test_run_epoch_takes_order_as_a_list(rng):
+    dims, n = [3, 4, 2], 6
+    X, Y, theta = _problem(rng, np.float64, dims, n, "sigmoid")
+    settings = dict(alpha=0.0, solver="adam", learning_rate=0.1, momentum=0.9,
+                    nesterov=False, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    results = [mod.run_epoch(X, Y, theta.copy(), dims, "tanh", "sigmoid", "log_loss",
+                             [5, 4, 3, 2, 1, 0], 4, state=np.zeros((2, theta.size)),
+                             **settings) for mod in (ref, nb)]
+    assert results[1] == pytest.approx(results[0], rel=1e-12)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_epoch, check_l2_penalty, check_update
 from ._arrays import as_kernel_array
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES
@@ -114,12 +115,14 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
 def momentum_update(theta, grad, velocity, learning_rate, momentum, nesterov):
     """SGD step with (Nesterov) momentum in place; see
     :func:`fastnn.optimizers.momentum_update`."""
+    check_update(theta, grad, velocity=velocity)
     momentum_kernel(theta, as_kernel_array(grad), velocity, float(learning_rate),
                     float(momentum), bool(nesterov))
 
 
 def adam_update(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
     """Adam step ``t`` in place; see :func:`fastnn.optimizers.adam_update`."""
+    check_update(theta, grad, m=m, v=v)
     adam_kernel(theta, as_kernel_array(grad), m, v, int(t), float(learning_rate),
                 float(beta_1), float(beta_2), float(epsilon))
 
@@ -127,7 +130,8 @@ def adam_update(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
 def add_l2_penalty(grad, theta, layer_dims, alpha, n_samples) -> float:
     """L2 gradient into ``grad``, L2 term returned; see
     :func:`fastnn.optimizers.add_l2_penalty`."""
-    return float(l2_kernel(grad, as_kernel_array(theta), np.asarray(layer_dims, np.int64),
+    dims = check_l2_penalty(grad, theta, layer_dims, n_samples)
+    return float(l2_kernel(grad, as_kernel_array(theta), np.asarray(dims, np.int64),
                            float(alpha), int(n_samples)))
 
 
@@ -136,10 +140,11 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
               beta_2, epsilon, t, state, loss_scale=1.0) -> float:
     """One compiled epoch of mini-batch training -> the epoch's loss; see
     :func:`fastnn.optimizers.run_epoch`."""
+    dims = check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state)
     X = as_kernel_array(X)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
     return float(run_epoch_kernel(
-        X, Y, theta, np.asarray(layer_dims, np.int64), CODES[activation],
+        X, Y, theta, np.asarray(dims, np.int64), CODES[activation],
         CODES[output_activation], LOSSES[loss], np.ascontiguousarray(order, np.int64),
         int(batch_size), float(alpha), float(loss_scale), solver == "adam",
         float(learning_rate), float(momentum), bool(nesterov), float(beta_1),
