@@ -93,6 +93,9 @@ def compute_cost(AL, Y, *, loss="log_loss", output_activation="sigmoid") -> floa
     """
     _, output_activation, loss = v.check_network("tanh", output_activation, loss)
     AL = v.check_array("AL", AL)
+    if loss == "log_loss" and ((AL < 0) | (AL > 1)).any():
+        raise ValueError(f"AL must be probabilities in [0, 1] for loss='log_loss' (the output "
+                         f"of a {output_activation}); got values in [{AL.min()}, {AL.max()}]")
     Y = v.check_targets(Y, AL.shape[1], AL.shape[0], output_activation, AL.dtype)
     return reference.compute_cost(AL, Y, loss, output_activation)
 
@@ -147,7 +150,11 @@ def update_parameters(params, grads, learning_rate, *, backend="numba") -> dict:
     dtype = layers[0][0].dtype
     grad_layers = v.check_grads(grads, layers)
     theta, grad = _pack(layers, dtype), _pack(grad_layers, dtype)
-    _backend(backend).sgd_update(theta, grad, learning_rate)
+    with np.errstate(over="ignore", invalid="ignore"):  # refused below, on either backend
+        _backend(backend).sgd_update(theta, grad, learning_rate)
+    if not np.isfinite(theta).all():
+        raise FloatingPointError(f"the update made parameters non-finite ({dtype} overflow); "
+                                 "try a smaller learning_rate")
     return _unpack(theta, _dims(layers))
 
 
@@ -220,8 +227,10 @@ def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
             at = start + bad[0] if bad.size else stop - 1
             raise FloatingPointError(f"training diverged: non-finite cost or parameters at "
                                      f"iteration {at}; try a smaller learning_rate")
-        if print_cost_every and start % print_cost_every == 0:
-            print(f"Cost after iteration {start}: {costs[start]:.6f}")
+        if print_cost_every:  # every multiple in the chunk: the bar's chunks need not align
+            first = -(-start // print_cost_every) * print_cost_every
+            for i in range(first, stop, print_cost_every):
+                print(f"Cost after iteration {i}: {costs[i]:.6f}")
         if bar is not None:
             bar.update(stop - start)
             bar.set_postfix(cost=f"{costs[stop - 1]:.6f}", refresh=False)

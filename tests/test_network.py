@@ -1,4 +1,6 @@
 """The tutorial-style API: both backends agree, networks learn, inputs stay untouched."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -264,6 +266,16 @@ def test_divergence_is_an_error_naming_the_iteration(backend):
                          loss="squared_error", backend=backend)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_overflowing_update_is_an_error(backend):
+    params = fastnn.initialize_parameters([2, 3, 1], seed=0, dtype=np.float32)
+    grads = {f"d{k}": np.ones_like(a) for k, a in params.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an error, not a warning and infinite parameters
+        with pytest.raises(FloatingPointError, match="float32 overflow.*smaller learning_rate"):
+            fastnn.update_parameters(params, grads, 1e39, backend=backend)
+
+
 def test_reference_module_has_the_tutorial_functions():
     for name in ["initialize_parameters", "forward_propagation", "compute_cost",
                  "backward_propagation", "update_parameters", "predict", "train"]:
@@ -272,6 +284,21 @@ def test_reference_module_has_the_tutorial_functions():
     p, c = fastnn.reference.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, seed=0)
     q, d = fastnn.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, seed=0)
     np.testing.assert_allclose(c, d, rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_progress_bar_keeps_every_printed_cost(flower, backend, monkeypatch, capsys):
+    """The bar's chunks (here of 500 iterations) need not line up with print_cost_every."""
+    class Bar:
+        def update(self, n): pass
+        def set_postfix(self, **kw): pass
+        def close(self): pass
+    monkeypatch.setattr(fastnn.network, "_progress_bar", lambda total: Bar())
+    X, Y = flower
+    _, costs = fastnn.train(X, Y, [2, 4, 1], num_iterations=1200, learning_rate=1.2, seed=0,
+                            print_cost_every=700, progress=True, backend=backend)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"Cost after iteration {i}: {costs[i]:.6f}" for i in (0, 700)]
 
 
 @pytest.mark.jit_only  # a long run

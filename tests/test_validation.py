@@ -215,6 +215,9 @@ TABLE = [
     *rows(["compute_cost"], TypeError, r"AL must hold real numbers; got dtype object",
           AL=AL.astype(object)),
     *rows(["compute_cost"], ValueError, r"Y must have shape \(1, 3\) .*got \(1, 5\)", AL=AL[:, :3]),
+    *rows(["compute_cost"], ValueError, r"AL must be probabilities in \[0, 1\] for "
+          r"loss='log_loss' \(the output of a sigmoid\); got values in \[-3\.0, 2\.0\]",
+          AL=np.array([[2.0, -3.0, 0.5, 0.5, 0.5]])),
     # ------------------------------------------------------------------ cache
     *rows(["backward_propagation"], TypeError, r"cache must be the dict from "
           r"forward_propagation; got list", cache=list(CACHE.values())),
