@@ -441,11 +441,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.iterations is not None and args.iterations < 1:
-        raise SystemExit("--iterations must be >= 1")
+        parser.error("--iterations must be >= 1")
     if args.repeats < 1:
-        raise SystemExit("--repeats must be >= 1")
+        parser.error("--repeats must be >= 1")
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        parser.error(f"--json {args.json}: no such directory")  # before a long run, not after
     if args.all:
         names = list(WORKLOADS)
     else:

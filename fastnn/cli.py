@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, datasets
+from ._validation import float_dtype
 from .network import initialize_parameters, predict, train
 
 BACKENDS = ("numba", "numpy")
@@ -81,7 +82,7 @@ def compare_backends(X: np.ndarray, Y: np.ndarray, layer_dims: list[int], *,
     ``output_activation`` and ``loss`` as in :func:`fastnn.train`.
     """
     start_params = initialize_parameters(layer_dims, seed=seed, scale=init_scale,
-                                         dtype=np.asarray(X).dtype)
+                                         dtype=float_dtype(np.asarray(X)))
     kwargs = dict(learning_rate=learning_rate, params=start_params, **network)
     train(X, Y, layer_dims, num_iterations=1, backend="numba", **kwargs)  # compile
     params, costs, seconds = {}, {}, {}
@@ -127,6 +128,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    """An int >= 0 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0; got {text!r}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     """A finite float > 0 (argparse type)."""
     try:
@@ -151,13 +163,21 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
 
 
 def _labels(values: list[str]) -> np.ndarray:
-    """Class labels from CSV text: integers or numbers if they all parse, else strings."""
+    """Class labels from CSV text: integers if they all are (exactly, or as whole finite
+    numbers like ``2.0`` below 2**53), else finite numbers, else the strings."""
     try:
-        numbers = np.array(values, dtype=float)
+        return np.array([int(v) for v in values], dtype=np.int64)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        numbers = np.array([float(v) for v in values])
     except ValueError:
         return np.array(values)
-    integral = np.all(numbers == np.round(numbers))
-    return numbers.astype(np.int64) if integral else numbers
+    if not np.isfinite(numbers).all():  # "inf" or "nan" is a name here, not a number
+        return np.array(values)
+    if np.all(numbers == np.round(numbers)) and np.abs(numbers).max() < 2.0**53:
+        return numbers.astype(np.int64)
+    return numbers
 
 
 def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -165,18 +185,20 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     (default: the last).  Every other column must hold numbers."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [row for row in csv.reader(f) if row]
-    except (UnicodeDecodeError, csv.Error) as exc:
+            reader = csv.reader(f)
+            numbered = [(reader.line_num, row) for row in reader if row]  # blank lines skipped
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise UsageError(f"{path}: not a readable CSV file ({exc})") from None
-    if len(rows) < 2:
+    if len(numbered) < 2:
         raise UsageError(f"{path}: needs a header row and at least one data row")
-    header, body = [name.strip() for name in rows[0]], rows[1:]
+    header = [name.strip() for name in numbered[0][1]]
+    body = [row for _, row in numbered[1:]]
     if len(header) < 2:
         raise UsageError(f"{path}: needs at least two columns (features and a label)")
     target = header[-1] if target is None else target
     if target not in header:
         raise UsageError(f"{path}: no column {target!r}; columns are {', '.join(header)}")
-    for line, row in enumerate(body, start=2):
+    for line, row in numbered[1:]:
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} fields, header has {len(header)}")
     j = header.index(target)
@@ -192,14 +214,20 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
 def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` from the arrays ``X`` and ``y`` of an ``.npz`` file."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            missing = [k for k in ("X", "y") if k not in data.files]
-            if missing:
-                raise UsageError(f"{path}: no array {missing[0]!r}; it holds "
-                                 f"{', '.join(data.files) or 'nothing'} (need X and y)")
-            return data["X"], data["y"]
+        data = np.load(path, allow_pickle=False)
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise UsageError(f"{path}: not a readable .npz file ({exc})") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise UsageError(f"{path}: holds a single array (a .npy file), not the arrays X and y")
+    with data:
+        missing = [k for k in ("X", "y") if k not in data.files]
+        if missing:
+            raise UsageError(f"{path}: no array {missing[0]!r}; it holds "
+                             f"{', '.join(data.files) or 'nothing'} (need X and y)")
+        try:
+            return data["X"], data["y"]
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise UsageError(f"{path}: not a readable .npz file ({exc})") from None
 
 
 def load_data(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -274,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "lower it for a quick check)")
     parser.add_argument("--print-every", type=_positive_int, default=1_000, metavar="K",
                         help="print the cost every K iterations (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=_seed, default=0,
                         help="seed of the initial parameters (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", metavar="{train,bench}")
 
@@ -301,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="learning rate (default: %(default)s)")
     fit.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
                      help="samples per gradient step (default: min(200, number of samples))")
-    fit.add_argument("--seed", type=int, default=0,
+    fit.add_argument("--seed", type=_seed, default=0,
                      help="seed of the initial weights and shuffling (default: %(default)s)")
     fit.add_argument("--backend", default="numba", choices=BACKENDS,
                      help="compiled kernels or the NumPy reference (default: %(default)s)")
@@ -327,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_train(args)
         run_demo(args.iterations, args.print_every, args.seed)
     except UsageError as exc:
-        print(f"{parser.prog}{' ' + args.command if args.command else ''}: error: {exc}",
+        message = " ".join(str(exc).split())  # one line, whatever scikit-learn's message was
+        print(f"{parser.prog}{' ' + args.command if args.command else ''}: error: {message}",
               file=sys.stderr)
         return 2
     return 0

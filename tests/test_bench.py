@@ -88,9 +88,16 @@ def test_step_products_are_the_counted_flops():
                    for a, b, out in products)
 
 
-def test_bench_rejects_unknown_workload():
-    with pytest.raises(SystemExit):
-        bench.main(["--workloads", "W9"])
+@pytest.mark.parametrize("args, message", [
+    (["--workloads", "W9"], "unknown workload"),
+    (["--repeats", "0"], "--repeats must be >= 1"),
+    (["--iterations", "0"], "--iterations must be >= 1"),
+    (["--json", "/no/such/dir/out.json"], "no such directory"),
+])
+def test_bench_refuses_bad_arguments_with_status_2(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(args)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_bench_compare_skips_missing_library(monkeypatch, tmp_path):

@@ -148,6 +148,10 @@ def write_bad_files(tmp_path):
     np.savez(tmp_path / "noy.npz", X=np.ones((2, 2)))
     (tmp_path / "broken.npz").write_text("not a zip file")
     (tmp_path / "binary.csv").write_bytes(b"a,b\n\xff\xfe\x00,1\n")
+    (tmp_path / "blank.csv").write_text("a,b,label\n\n1,2,0\n3,4\n")
+    np.save(tmp_path / "array.npy", np.ones(3))
+    (tmp_path / "array.npz").write_bytes((tmp_path / "array.npy").read_bytes())
+    np.savez(tmp_path / "flat.npz", X=np.ones(4), y=np.array([0, 1, 0, 1]))
 
 
 @pytest.mark.parametrize("args, message", [
@@ -158,6 +162,9 @@ def write_bad_files(tmp_path):
     (["train", "noy.npz"], "no array 'y'"),
     (["train", "broken.npz"], "not a readable .npz file"),
     (["train", "binary.csv"], "not a readable CSV file"),
+    (["train", "blank.csv"], "blank.csv, line 4: 2 fields"),  # the file's line, blanks counted
+    (["train", "array.npz"], "holds a single array (a .npy file)"),
+    (["train", "flat.npz"], "Expected 2D array, got 1D array"),  # scikit-learn's, one line
 ])
 def test_bad_input_is_one_line_and_exit_status_2(args, message, tmp_path, capsys, monkeypatch):
     write_bad_files(tmp_path)
@@ -170,12 +177,35 @@ def test_bad_input_is_one_line_and_exit_status_2(args, message, tmp_path, capsys
 
 
 @pytest.mark.parametrize("args", [["--iterations", "0"], ["train", "a.csv", "--hidden", "4,x"],
-                                  ["train", "a.csv", "--lr", "-1"], ["frobnicate"]])
+                                  ["train", "a.csv", "--lr", "-1"], ["frobnicate"],
+                                  ["--seed", "-1"], ["train", "a.csv", "--seed", "x"]])
 def test_bad_options_exit_2(args, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(args)
     assert exit_info.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["3", "10", "70"], np.array([3, 10, 70])),
+    (["2.0", "-1.0"], np.array([2, -1])),
+    (["9007199254740993", "9007199254740992"], np.array([9007199254740993, 9007199254740992])),
+    (["0.5", "1.5"], np.array([0.5, 1.5])),
+    (["inf", "1"], np.array(["inf", "1"])),
+    (["cat", "1"], np.array(["cat", "1"])),
+])
+def test_csv_labels_keep_their_values(values, expected):
+    """Labels are parsed exactly: big integers are not merged through float64, and
+    non-finite numbers stay names."""
+    labels = cli._labels(values)
+    assert labels.dtype.kind == expected.dtype.kind
+    np.testing.assert_array_equal(labels, expected)
+
+
+def test_compare_backends_takes_integer_inputs():
+    X, Y = np.array([[0, 1, 2, 3]]), np.array([[0, 0, 1, 1]])
+    run = cli.compare_backends(X, Y, [1, 2, 1], num_iterations=3, learning_rate=0.5)
+    assert run.params["numba"]["W1"].dtype == np.float64
 
 
 @jit_only
