@@ -68,7 +68,10 @@ def load(path):
     (unknown entries, weights of the wrong dtype or shape, labels that do not match
     the outputs), raises ``ValueError``.
     """
-    with np.load(path, allow_pickle=False) as data:
+    data = np.load(path, allow_pickle=False)
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise _invalid(path, "it holds a single array (a .npy file)")
+    with data:
         meta = _read_meta(data, path)
         cls = ESTIMATORS[meta["class"]]
         try:

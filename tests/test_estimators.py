@@ -257,6 +257,12 @@ def test_load_refuses_inconsistent_files(tmp_path, edit_arrays, edit_meta, match
         load(tmp_path / "bad.npz")
 
 
+def test_load_refuses_a_single_array(tmp_path):
+    np.save(tmp_path / "a.npy", np.ones(3))
+    with pytest.raises(ValueError, match=r"a single array \(a \.npy file\)"):
+        load(tmp_path / "a.npy")
+
+
 # ------------------------------------------------------------------ user errors
 @pytest.mark.parametrize("settings, match", [
     (dict(solver="lbfgs"), "solver must be one of"),
