@@ -123,6 +123,20 @@ def test_asv_kernel_benchmarks_cover_every_kernel(monkeypatch):
     assert np.dtype(bench_kernels.kernel_args("tanh", 3, 4, 5, "float32")[0].dtype) == np.float32
 
 
+def test_asv_optimizer_benchmarks_cover_every_optimizer(monkeypatch):
+    """Each name in OPTIMIZER_NAMES is benchmarked, with arguments both twins accept."""
+    monkeypatch.syspath_prepend(str(ASV_DIR))
+    from benchmarks import bench_kernels
+
+    import fastnn.optimizers
+    assert set(bench_kernels.Optimizer.params[0]) == set(fastnn.optimizers.OPTIMIZER_NAMES)
+    for name in fastnn.optimizers.OPTIMIZER_NAMES:
+        for backend in ("numba", "numpy"):
+            bench = bench_kernels.Optimizer()
+            bench.setup(name, "2-4-400", "float32", backend)
+            bench.time_optimizer(name, "2-4-400", "float32", backend)
+
+
 def test_flops_count_no_input_gradient():
     """W3 (784-128-1): forward and dW products over both layers, dA only for layer 2,
     i.e. the issue's "4 GFLOP" per step."""

@@ -1,6 +1,9 @@
-"""Every kernel of ``fastnn.reference.KERNEL_NAMES``: the Numba twin against the
-NumPy reference, on one layer of a couple of sizes, in float64 and float32."""
+"""Every kernel of ``fastnn.reference.KERNEL_NAMES`` and every optimizer of
+``fastnn.optimizers.OPTIMIZER_NAMES``: the Numba twin against the NumPy reference,
+on one layer (or a 2-layer net) of a couple of sizes, in float64 and float32."""
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 
@@ -72,3 +75,52 @@ class Kernel:
 
     def time_kernel(self, kernel, size, dtype, backend):
         self.fn(*self.args)
+
+
+def optimizer_args(name: str, n_prev: int, n: int, m: int, dtype: str) -> tuple[tuple, dict]:
+    """``(args, kwargs)`` for one call of optimizer ``name`` of ``fastnn.optimizers`` on
+    the net ``[n_prev, n, 1]``; ``run_epoch`` is one Adam epoch over ``m`` samples in
+    mini-batches of 200.  Calls may be repeated: the state stays bounded."""
+    rng = np.random.default_rng(0)
+    dims = [n_prev, n, 1]
+    size = n * (n_prev + 1) + n + 1
+    theta = (rng.standard_normal(size) * 0.01).astype(dtype)
+    grad = (rng.standard_normal(size) * 1e-3).astype(dtype)
+    state = np.zeros((2, size), dtype)
+    if name == "momentum_update":
+        return (theta, grad, state[0], 1e-3, 0.9, True), {}
+    if name == "adam_update":
+        return (theta, grad, state[0], state[1], 1, 1e-3, 0.9, 0.999, 1e-8), {}
+    if name == "add_l2_penalty":
+        return (grad, theta, dims, 1e-4, m), {}
+    if name == "run_epoch":
+        X = rng.standard_normal((n_prev, m)).astype(dtype)
+        Y = (rng.random((1, m)) < 0.5).astype(dtype)
+        settings = dict(alpha=1e-4, solver="adam", learning_rate=1e-3, momentum=0.9,
+                        nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0,
+                        state=state)
+        return (X, Y, theta, dims, "tanh", "sigmoid", "log_loss",
+                rng.permutation(m), 200), settings
+    raise NotImplementedError(f"no benchmark arguments for optimizer {name!r}")
+
+
+class Optimizer:
+    """One call of an optimizer twin (the estimators' update rules and epoch); the first
+    call (JIT compile) happens in ``setup``."""
+
+    params = (["momentum_update", "adam_update", "add_l2_penalty", "run_epoch"], list(SIZES),
+              DTYPES, BACKENDS)
+    param_names = ["optimizer", "size", "dtype", "backend"]
+
+    def setup(self, optimizer, size, dtype, backend):
+        try:
+            module = {"numba": "fastnn.kernels.optimizers", "numpy": "fastnn.optimizers"}
+            fn = getattr(importlib.import_module(module[backend]), optimizer)
+        except (ImportError, AttributeError):  # a commit before the optimizers
+            raise NotImplementedError(f"{backend} has no optimizer {optimizer!r}") from None
+        args, kwargs = optimizer_args(optimizer, *SIZES[size], dtype)
+        fn(*args, **kwargs)  # compile (numba) and warm the caches
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+
+    def time_optimizer(self, optimizer, size, dtype, backend):
+        self.fn(*self.args, **self.kwargs)
