@@ -398,6 +398,70 @@ def test_output_buffers_in_the_wrong_layout_are_refused(rng):
                                           out=np.empty((9, 3)).T)
 
 
+def _mismatched_calls():
+    """Case -> (the argument named in the error, a call with arrays that do not fit
+    together).  Unchecked, the compiled kernels read or wrote out of bounds on these
+    (garbage at these sizes, a crash at larger ones)."""
+    rng = np.random.default_rng(0)
+    r = lambda *shape: rng.standard_normal(shape)  # noqa: E731
+    dZ, A_prev, W = r(4, 6), r(3, 6), r(4, 3)
+    dW, db, dA_prev = np.empty((4, 3)), np.empty((4, 1)), np.empty((3, 6))
+    P, Y = np.full((1, 6), 0.5), np.ones((1, 6))
+    dims, theta = [3, 4, 1], r(21)
+    return {
+        "forward: W too wide": ("W", lambda: kernels.linear_forward(r(4, 7), A_prev, r(4, 1))),
+        "forward: W too narrow": ("W", lambda: kernels.linear_forward(r(4, 2), A_prev,
+                                                                      r(4, 1))),
+        "forward: b too short": ("b", lambda: kernels.linear_forward(W, A_prev, r(2, 1))),
+        "forward: 1-D A_prev": ("A_prev", lambda: kernels.linear_forward(W, A_prev[0],
+                                                                         r(4, 1))),
+        "cost: Y too short": ("Y", lambda: kernels.compute_cost(P, Y[:, :3])),
+        "delta: Y too wide": ("Y", lambda: kernels.output_delta(P, r(2, 6), "sigmoid",
+                                                                "log_loss")),
+        "backward: samples differ": ("A_prev", lambda: kernels.linear_backward(
+            dZ, r(3, 8), W, dW, db, dA_prev)),
+        "backward: W too wide": ("W", lambda: kernels.linear_backward(
+            dZ, A_prev, r(4, 5), dW, db, dA_prev)),
+        "activation backward: W too wide": ("W", lambda: kernels.linear_activation_backward(
+            dZ.copy(), np.tanh(dZ), A_prev, r(4, 7), "tanh", dW, db, dA_prev)),
+        "two-layer: W2 too wide": ("W2", lambda: kernels.two_layer_backward(
+            A_prev, Y, W, r(1, 7), np.tanh(dZ), P, "tanh", "sigmoid", "log_loss")),
+        "two-layer: A1 too short": ("A1", lambda: kernels.two_layer_backward(
+            A_prev, Y, W, r(1, 4), np.tanh(dZ[:2]), P, "tanh", "sigmoid", "log_loss")),
+        "cost and gradient: X rows": ("X", lambda: kernels.cost_and_gradient(
+            r(5, 6), Y, theta, dims, "tanh", "sigmoid", "log_loss", np.empty(21))),
+        "train loop: Y samples": ("Y", lambda: kernels.train_loop(
+            A_prev, np.ones((1, 4)), theta.copy(), dims, 2, 0.1, "tanh", "sigmoid",
+            "log_loss")),
+        "train loop: theta of another net": ("theta", lambda: kernels.train_loop(
+            A_prev, Y, r(25), dims, 2, 0.1, "tanh", "sigmoid", "log_loss")),
+        "update: grad too short": ("grad", lambda: kernels.sgd_update(theta.copy(),
+                                                                     r(3), 0.1)),
+        "activation: 1-D": ("Z", lambda: kernels.tanh(r(5))),
+    }
+
+
+@pytest.mark.parametrize("case", list(_mismatched_calls()))
+def test_kernels_refuse_arrays_that_do_not_fit_together(case):
+    name, call = _mismatched_calls()[case]
+    with pytest.raises(ValueError, match=rf"^{name} "):
+        call()
+
+
+def test_kernels_broadcast_like_the_reference(rng):
+    """What the reference accepts by broadcasting, the twins compute the same."""
+    W, A_prev, P = rng.standard_normal((4, 3)), rng.standard_normal((3, 6)), np.full((2, 6), .3)
+    Y = np.eye(2)[:, :1]  # one column for every sample
+    theta, grad = rng.standard_normal(10), np.array([0.5])
+    for name, args in [("linear_forward", (W, A_prev, np.ones((1, 1)))),
+                       ("compute_cost", (P, Y, "log_loss", "softmax"))]:
+        assert_close(getattr(kernels, name)(*args), getattr(reference, name)(*args))
+    expected = theta.copy()
+    reference.sgd_update(expected, grad, 0.1)
+    kernels.sgd_update(theta, grad, 0.1)
+    assert_close(theta, expected)
+
+
 def _float32_kernel_calls():
     """Kernel name -> (kernel, float32 arguments), for loops that must stay in float32."""
     from fastnn.kernels import activations, backprop, dense, two_layer

@@ -27,3 +27,32 @@ def check_out(name: str, out: np.ndarray, shape: tuple, dtype: np.dtype) -> np.n
         raise ValueError(f"{name} must be a writeable C-contiguous {np.dtype(dtype)} array of "
                          f"shape {tuple(shape)}; got {got}")
     return out
+
+
+# The compiled kernels index without bounds checks: the Python twins check that their
+# arrays fit together first, so a mismatch is a ValueError, not a crash or garbage.
+def matrix(name: str, a, copy: bool = False) -> np.ndarray:
+    """``a`` as a kernel array (:func:`as_kernel_array`) that must be 2-D."""
+    a = as_kernel_array(np.asarray(a), copy=copy)
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D; got shape {a.shape}")
+    return a
+
+
+def check_shape(name: str, a: np.ndarray, shape: tuple, why: str = "") -> None:
+    """``a`` must have ``shape``; ``why`` says what fixes it."""
+    if a.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}{why}; got {a.shape}")
+
+
+def broadcast_input(name: str, a, shape: tuple, dtype) -> np.ndarray:
+    """``a`` broadcast to ``shape`` as the NumPy reference would (a copy only when its
+    shape differs), as a kernel array of ``dtype``."""
+    a = np.asarray(a)
+    if a.shape != tuple(shape):
+        try:
+            a = np.broadcast_to(a, shape)
+        except ValueError:
+            raise ValueError(f"{name} of shape {a.shape} does not broadcast to "
+                             f"{tuple(shape)}") from None
+    return as_kernel_array(a.astype(dtype, copy=False))

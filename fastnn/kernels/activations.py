@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_kernel_array
+from ._arrays import matrix
 from ._jit import loop_jit, math_jit, wide_vectors
 from .fastmath import fast_exp, fast_sigmoid, fast_tanh
 
@@ -77,13 +77,13 @@ def multiply_by_derivative(dA, A, code):
 
 # ------------------------------------------------------------- Python-level twins
 def _activate(Z, code):
-    out = as_kernel_array(Z, copy=True)
+    out = matrix("Z", Z, copy=True)
     apply_activation(out, code)
     return out
 
 
 def _derivative(A, code):
-    A = as_kernel_array(A)
+    A = matrix("A", A)
     out = np.ones_like(A)
     multiply_by_derivative(out, A, code)
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_kernel_array, check_out
+from ._arrays import broadcast_input, check_out, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, IDENTITY, SOFTMAX, derivative, multiply_by_derivative
 from .dense import matmul_nt, matmul_tn
@@ -188,23 +188,26 @@ def two_layer_backward_kernel(X, Y, W1, W2, A1, A2, code, out_code, loss,
 # ------------------------------------------------------------- Python-level twins
 def compute_cost(AL, Y, loss="log_loss", output_activation="sigmoid"):
     """Average cost (float); see :func:`fastnn.reference.compute_cost`."""
-    AL = as_kernel_array(AL)
-    Y = as_kernel_array(Y.astype(AL.dtype, copy=False))
+    AL = matrix("AL", AL)
+    Y = broadcast_input("Y", Y, AL.shape, AL.dtype)
     return float(cost_sum(AL, Y, LOSSES[loss], CODES[output_activation]) / AL.shape[1])
 
 
 def output_delta(AL, Y, output_activation, loss, out=None):
     """``dZ_L`` ``(n_y, m)`` into ``out`` (allocated when None)."""
-    AL = as_kernel_array(AL)
-    Y = as_kernel_array(Y.astype(AL.dtype, copy=False))
+    AL = matrix("AL", AL)
+    Y = broadcast_input("Y", Y, AL.shape, AL.dtype)
     out = np.empty_like(AL) if out is None else check_out("out", out, AL.shape, AL.dtype)
     output_delta_kernel(AL, Y, CODES[output_activation], LOSSES[loss], out)
     return out
 
 
-def _check_grad_buffers(dZ, A_prev, dW, db, dA_prev):
+def _check_layer(dZ, A_prev, W, dW, db, dA_prev):
+    """The arrays of one layer's backward step fit together."""
     n, m = dZ.shape
     n_prev = A_prev.shape[0]
+    check_shape("A_prev", A_prev, (n_prev, m), f" (a column per sample, like {dZ.shape} dZ)")
+    check_shape("W", W, (n, n_prev), " (a row per unit of dZ, a column per row of A_prev)")
     check_out("dW", dW, (n, n_prev), dZ.dtype)
     check_out("db", db, (n, 1), dZ.dtype)
     if dA_prev.size:
@@ -213,23 +216,29 @@ def _check_grad_buffers(dZ, A_prev, dW, db, dA_prev):
 
 def linear_backward(dZ, A_prev, W, dW, db, dA_prev):
     """Gradients of one linear layer into ``dW``, ``db``, ``dA_prev`` (C-contiguous)."""
-    dZ, A_prev, W = as_kernel_array(dZ), as_kernel_array(A_prev), as_kernel_array(W)
-    _check_grad_buffers(dZ, A_prev, dW, db, dA_prev)
+    dZ, A_prev, W = matrix("dZ", dZ), matrix("A_prev", A_prev), matrix("W", W)
+    _check_layer(dZ, A_prev, W, dW, db, dA_prev)
     linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev)
 
 
 def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
     """One hidden layer's backward step; ``dA`` becomes ``dZ`` in place."""
-    A, A_prev = as_kernel_array(A), as_kernel_array(A_prev)
+    A, A_prev, W = matrix("A", A), matrix("A_prev", A_prev), matrix("W", W)
     check_out("dA", dA, A.shape, A.dtype)
-    _check_grad_buffers(dA, A_prev, dW, db, dA_prev)
-    layer_backward_kernel(dA, A, A_prev, as_kernel_array(W), CODES[activation], dW, db, dA_prev)
+    _check_layer(dA, A_prev, W, dW, db, dA_prev)
+    layer_backward_kernel(dA, A, A_prev, W, CODES[activation], dW, db, dA_prev)
 
 
 def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss):
     """Backward pass of a 2-layer net -> ``(dW1, db1, dW2, db2)``."""
-    X, W1, W2, A1, A2 = map(as_kernel_array, (X, W1, W2, A1, A2))
-    Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    X, W1, W2, A1, A2 = (matrix(name, a) for name, a in
+                         zip(("X", "W1", "W2", "A1", "A2"), (X, W1, W2, A1, A2)))
+    (n_x, m), n_h, n_y = X.shape, W1.shape[0], W2.shape[0]
+    for name, a, shape in (("W1", W1, (n_h, n_x)), ("W2", W2, (n_y, n_h)),
+                           ("A1", A1, (n_h, m)), ("A2", A2, (n_y, m))):
+        check_shape(name, a, shape, f" for {n_x} inputs, {n_h} hidden units, {n_y} "
+                                    f"outputs and {m} samples")
+    Y = broadcast_input("Y", Y, (n_y, m), X.dtype)
     dtype = X.dtype
     dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
     db1 = np.empty((W1.shape[0], 1), dtype)

@@ -30,7 +30,8 @@ import functools
 
 import numpy as np
 
-from ._arrays import as_kernel_array, check_out
+from .._validation import check_layer_dims, parameter_count
+from ._arrays import as_kernel_array, broadcast_input, check_out, check_shape, matrix
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
@@ -291,13 +292,23 @@ def gram_matrix_if_useful(X: np.ndarray, dims: np.ndarray, num_iterations: int) 
 
 
 # ------------------------------------------------------------- Python-level twins
+def _net_inputs(X, Y, theta, layer_dims):
+    """``(X, Y, dims)`` for the compiled loops, after checking that ``X`` ``(n_0, m)``,
+    ``Y`` ``(n_L, m)`` (broadcast as NumPy would) and ``theta`` fit ``layer_dims``."""
+    dims = check_layer_dims(layer_dims)
+    X = matrix("X", X)
+    check_shape("X", X, (dims[0], X.shape[1]), f" (a row per input of layer_dims {dims})")
+    Y = broadcast_input("Y", Y, (dims[-1], X.shape[1]), X.dtype)
+    check_shape("theta", theta, (parameter_count(dims),), f" (the parameters of {dims})")
+    return X, Y, np.asarray(dims, np.int64)
+
+
 def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, loss, grad):
     """Cost (float) of the net with flat parameters ``theta`` on ``X`` ``(n_x, m)``,
     ``Y`` ``(n_y, m)``; its gradient is written into ``grad`` (like ``theta``)."""
-    X, theta = as_kernel_array(X), as_kernel_array(theta)
-    Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    theta = as_kernel_array(theta)
+    X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
     check_out("grad", grad, theta.shape, theta.dtype)
-    dims = np.asarray(layer_dims, np.int64)
     plan = layout(dims, X.shape[1])
     return float(cost_and_gradient_kernel(
         X, rows_if_needed(X, plan), Y, theta, dims, plan, CODES[activation],
@@ -325,11 +336,9 @@ def _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
                 activation, output_activation, loss, gram):
     """:func:`train_loop` with ``gram`` from :func:`gram_matrix_if_useful` for this ``X``
     (None: decided and computed here)."""
-    X = as_kernel_array(X)
-    Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
     check_out("theta", theta, theta.shape, X.dtype)
     costs = np.empty(num_iterations, dtype=theta.dtype)
-    dims = np.asarray(layer_dims, np.int64)
     K = gram_matrix_if_useful(X, dims, num_iterations) if gram is None else gram
     run_training(X, K, Y, theta, dims, num_iterations, float(learning_rate),
                  GRAM_REFRESH_EVERY, CODES[activation], CODES[output_activation],

@@ -1,7 +1,10 @@
 """Fused in-place gradient-descent update of every parameter at once."""
 from __future__ import annotations
 
-from ._arrays import as_kernel_array, check_out
+import numpy as np
+
+from .._validation import check_flat
+from ._arrays import broadcast_input
 from ._jit import loop_jit, wide_vectors
 
 
@@ -16,6 +19,6 @@ def sgd_update_kernel(theta, grad, learning_rate):
 
 def sgd_update(theta, grad, learning_rate):
     """``theta -= learning_rate * grad`` in place on a writeable C-contiguous ``theta``."""
-    check_out("theta", theta, theta.shape, theta.dtype)
-    sgd_update_kernel(theta, as_kernel_array(grad).astype(theta.dtype, copy=False),
+    check_flat("theta", theta, (np.size(theta),), written=True)
+    sgd_update_kernel(theta, broadcast_input("grad", grad, theta.shape, theta.dtype),
                       float(learning_rate))
