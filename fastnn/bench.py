@@ -249,8 +249,9 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
         results[name] = run(X, Y, params, dims, iterations, lr)
         first[name] = time.perf_counter() - start
     # the products bound the step only where numba does them with BLAS, on the whole batch
-    gram = gram_path_pays(np.asarray(dims, np.int64), workload.m, iterations)
-    blas = choose_path(np.asarray(dims, np.int64)) == GENERIC and not gram
+    dims_array = np.asarray(dims, np.int64)
+    gram = gram_path_pays(dims_array, workload.m, iterations)
+    blas = choose_path(dims_array) == GENERIC and not gram
     products = step_products(X, dims) if blas else None
     if products is not None:
         _matmuls(products, 1)  # warm-up, which also touches the outputs' pages
