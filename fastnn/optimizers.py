@@ -29,6 +29,11 @@ def momentum_update(theta, grad, velocity, learning_rate, momentum, nesterov):
     ``momentum=0`` is plain gradient descent ``theta -= learning_rate * grad``.
     """
     check_update(theta, grad, velocity=velocity)
+    _momentum_step(theta, grad, velocity, learning_rate, momentum, nesterov)
+
+
+def _momentum_step(theta, grad, velocity, learning_rate, momentum, nesterov):
+    """:func:`momentum_update` on arrays already checked (by it, or by :func:`run_epoch`)."""
     lr, mu = theta.dtype.type(learning_rate), theta.dtype.type(momentum)
     velocity *= mu
     velocity -= lr * grad
@@ -43,6 +48,11 @@ def adam_update(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
     ``lr_t = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t)``.
     """
     check_update(theta, grad, m=m, v=v)
+    _adam_step(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+
+
+def _adam_step(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
+    """:func:`adam_update` on arrays already checked (by it, or by :func:`run_epoch`)."""
     f = theta.dtype.type
     b1, b2 = f(beta_1), f(beta_2)
     m *= b1
@@ -58,6 +68,11 @@ def add_l2_penalty(grad, theta, layer_dims, alpha, n_samples) -> float:
     ``grad`` in place (biases are not penalised); return the term
     ``alpha / (2 n_samples) * sum_l ||W_l||**2``."""
     check_l2_penalty(grad, theta, layer_dims, n_samples)
+    return _l2_step(grad, theta, layer_dims, alpha, n_samples)
+
+
+def _l2_step(grad, theta, layer_dims, alpha, n_samples) -> float:
+    """:func:`add_l2_penalty` on arrays already checked (by it, or by :func:`run_epoch`)."""
     scale = theta.dtype.type(alpha / n_samples)
     total = 0.0
     for (W, _), (dW, _) in zip(unpack(theta, layer_dims), unpack(grad, layer_dims)):
@@ -82,7 +97,7 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
     Returns the epoch's loss as scikit-learn reports it: the mean over samples of
     ``loss_scale * cost + L2 term``, each batch weighted by its size.
     """
-    check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state)
+    check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state)  # once, not per batch
     order = np.asarray(order)
     n = X.shape[1]
     grad = np.empty_like(theta)
@@ -91,12 +106,12 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
         idx = order[start:start + batch_size]
         cost = reference.cost_and_gradient(X[:, idx], Y[:, idx], theta, layer_dims, activation,
                                            output_activation, loss, grad)
-        penalty = add_l2_penalty(grad, theta, layer_dims, alpha, idx.size)
+        penalty = _l2_step(grad, theta, layer_dims, alpha, idx.size)
         total += (loss_scale * cost + penalty) * idx.size
         if solver == "adam":
             t += 1
-            adam_update(theta, grad, state[0], state[1], t, learning_rate, beta_1, beta_2,
-                        epsilon)
+            _adam_step(theta, grad, state[0], state[1], t, learning_rate, beta_1, beta_2,
+                       epsilon)
         else:
-            momentum_update(theta, grad, state[0], learning_rate, momentum, nesterov)
+            _momentum_step(theta, grad, state[0], learning_rate, momentum, nesterov)
     return total / n
