@@ -273,18 +273,33 @@ def _describe(a) -> str:
     return f"shape {a.shape}, {a.dtype}"
 
 
+def check_out(name: str, out, shape: tuple, dtype=None) -> np.ndarray:
+    """An array written in place (an output buffer, or state updated in place) must be a
+    writeable C-contiguous array of ``shape`` and ``dtype`` (float32 or float64 when
+    None): the compiled kernels index it without bounds checks."""
+    ok_dtype = (out.dtype in FLOAT_DTYPES if dtype is None else out.dtype == dtype
+                ) if isinstance(out, np.ndarray) else False
+    if not (ok_dtype and out.shape == tuple(shape) and out.flags.c_contiguous
+            and out.flags.writeable):
+        got = (f"shape {out.shape}, {out.dtype}, C-contiguous={out.flags.c_contiguous}, "
+               f"writeable={out.flags.writeable}" if isinstance(out, np.ndarray) else
+               f"{type(out).__name__} {getattr(out, 'shape', '')} {getattr(out, 'dtype', '')}")
+        want = "float32 or float64" if dtype is None else np.dtype(dtype)
+        raise ValueError(f"{name} must be a writeable C-contiguous {want} array of "
+                         f"shape {tuple(shape)}; got {got}")
+    return out
+
+
 def check_flat(name: str, a, shape: tuple, *, written: bool = False, dtype=None) -> None:
     """A float32/float64 array of ``shape`` (and ``dtype`` when given); ``written`` (updated
-    in place): also C-contiguous and writeable.  The optimizers' flat vectors, so
-    that both backends refuse what neither can read (the compiled ones index
-    without bounds checks)."""
-    ok = (isinstance(a, np.ndarray) and a.shape == tuple(shape) and a.dtype in FLOAT_DTYPES
-          and (dtype is None or a.dtype == dtype)
-          and (not written or (a.flags.c_contiguous and a.flags.writeable)))
-    if not ok:
-        kind = "a writeable C-contiguous" if written else "a"
+    in place): :func:`check_out`.  The optimizers' flat vectors, so that both backends
+    refuse what neither can read."""
+    if written:
+        check_out(name, a, shape, dtype)
+    elif not (isinstance(a, np.ndarray) and a.shape == tuple(shape)
+              and a.dtype in FLOAT_DTYPES and (dtype is None or a.dtype == dtype)):
         want = dtype or "float32 or float64"
-        raise ValueError(f"{name} must be {kind} {want} array of shape {tuple(shape)}; "
+        raise ValueError(f"{name} must be a {want} array of shape {tuple(shape)}; "
                          f"got {_describe(a)}")
 
 

@@ -16,19 +16,6 @@ def as_kernel_array(a: np.ndarray, copy: bool = False) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def check_out(name: str, out: np.ndarray, shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """An output buffer must be a writeable C-contiguous array of ``shape`` and ``dtype``."""
-    if not (isinstance(out, np.ndarray) and out.shape == tuple(shape) and out.dtype == dtype
-            and out.flags.c_contiguous and out.flags.writeable):
-        got = (f"{type(out).__name__} {getattr(out, 'shape', '')} {getattr(out, 'dtype', '')}"
-               if not isinstance(out, np.ndarray) else
-               f"shape {out.shape}, {out.dtype}, C-contiguous={out.flags.c_contiguous}, "
-               f"writeable={out.flags.writeable}")
-        raise ValueError(f"{name} must be a writeable C-contiguous {np.dtype(dtype)} array of "
-                         f"shape {tuple(shape)}; got {got}")
-    return out
-
-
 # The compiled kernels index without bounds checks: the Python twins check that their
 # arrays fit together first, so a mismatch is a ValueError, not a crash or garbage.
 def matrix(name: str, a, copy: bool = False) -> np.ndarray:
