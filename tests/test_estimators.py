@@ -62,6 +62,7 @@ def _assert_same_fit(a, b, rtol=1e-9):
 # ------------------------------------------------------------------ parity with scikit-learn
 CLASSIFIER_SETTINGS = [
     dict(solver="adam"),
+    dict(solver="adam", batch_size=32),  # the last batch of an epoch is short
     dict(solver="sgd", learning_rate_init=0.05, momentum=0.9, nesterovs_momentum=True),
     dict(solver="sgd", learning_rate_init=0.05, momentum=0.5, nesterovs_momentum=False),
     dict(solver="sgd", learning_rate_init=0.05, momentum=0.0, shuffle=False, batch_size=32),

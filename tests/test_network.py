@@ -1,4 +1,5 @@
 """The tutorial-style API: both backends agree, networks learn, inputs stay untouched."""
+import re
 import warnings
 
 import numpy as np
@@ -182,6 +183,18 @@ def test_predict_outputs():
     assert binary.shape == (2, 20) and set(np.unique(binary)) <= {0, 1}
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_predict_is_0_at_probability_one_half(backend):
+    # as in the texts, a sigmoid output predicts 1 only above 0.5; zero weights (scale 0
+    # is allowed) and biases give exactly 0.5
+    p = fastnn.initialize_parameters([3, 4, 1], seed=0, scale=0)
+    assert not any(a.any() for a in p.values())
+    X = np.random.default_rng(0).standard_normal((3, 7))
+    AL, _ = fastnn.forward_propagation(X, p, backend=backend)
+    assert (AL == 0.5).all()
+    np.testing.assert_array_equal(fastnn.predict(p, X, backend=backend), np.zeros((1, 7)))
+
+
 def test_softmax_training_and_both_backends():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((4, 90))
@@ -256,14 +269,20 @@ def test_zero_iterations_return_the_start():
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_divergence_is_an_error_naming_the_iteration(backend):
+def test_divergence_is_an_error_naming_the_iteration(backend, capsys):  # capsys: quiet
     X = np.array([[10.0, -20.0, 30.0]])
     Y = np.array([[1.0, 0.0, 3.0]])
-    with pytest.raises(FloatingPointError, match=r"iteration \d+"):
-        with np.errstate(all="ignore"):
-            fastnn.train(X, Y, [1, 3, 1], num_iterations=2000, learning_rate=1.0, seed=0,
-                         activation="identity", output_activation="identity",
-                         loss="squared_error", backend=backend)
+    reported = []
+    for print_cost_every in (0, 4):  # one call, or calls of 4 iterations
+        with pytest.raises(FloatingPointError, match=r"iteration \d+") as error:
+            with np.errstate(all="ignore"):
+                fastnn.train(X, Y, [1, 3, 1], num_iterations=2000, learning_rate=1.0, seed=0,
+                             activation="identity", output_activation="identity",
+                             loss="squared_error", backend=backend,
+                             print_cost_every=print_cost_every)
+        reported.append(int(re.search(r"iteration (\d+)", str(error.value))[1]))
+    # the iteration counts from the start of training, not from the start of a chunk
+    assert reported[0] == reported[1] > 4
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -150,9 +150,9 @@ def _bad_calls(rng):
     epoch = dict(alpha=0.0, solver="sgd", learning_rate=0.1, momentum=0.9, nesterov=False,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8)
 
-    def run_epoch(mod, order=np.arange(n), state=np.zeros((2, theta.size)), X=X):
+    def run_epoch(mod, order=np.arange(n), state=np.zeros((2, theta.size)), X=X, Y=Y, t=0):
         return mod.run_epoch(X, Y, theta.copy(), dims, "tanh", "sigmoid", "log_loss", order,
-                             4, t=0, state=state, **epoch)
+                             4, t=t, state=state, **epoch)
     return {
         "short velocity": ("velocity must be", lambda mod: mod.momentum_update(
             theta.copy(), grad, vel[:-1].copy(), 0.1, 0.9, False)),
@@ -169,6 +169,18 @@ def _bad_calls(rng):
         "short order": ("order must hold 10", lambda mod: run_epoch(mod, order=np.arange(9))),
         "order out of range": ("order must hold", lambda mod: run_epoch(
             mod, order=np.arange(n) + 5)),
+        "order holding n": ("order must hold", lambda mod: run_epoch(
+            mod, order=np.arange(n) + 1)),
+        "negative order": ("order must hold", lambda mod: run_epoch(
+            mod, order=np.arange(n) - 1)),
+        "Y of other samples": ("X and Y must have the same number of columns",
+                               lambda mod: run_epoch(mod, Y=Y[:, :-1])),
+        "negative t": ("t must be >= 0", lambda mod: run_epoch(mod, t=-1)),
+        "no samples for the penalty": ("n_samples must be >= 1", lambda mod: mod.add_l2_penalty(
+            grad.copy(), theta, dims, 0.1, 0)),
+        "strided theta": ("theta must be a writeable C-contiguous", lambda mod:
+                          mod.momentum_update(np.repeat(theta, 2)[::2], grad, vel.copy(), 0.1,
+                                              0.9, False)),
         "float order": ("order must hold", lambda mod: run_epoch(mod, order=np.arange(n) * 1.0)),
         "state of float32": ("state must be", lambda mod: run_epoch(
             mod, state=np.zeros((2, theta.size), np.float32))),

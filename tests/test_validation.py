@@ -126,6 +126,8 @@ TABLE = [
     *rows(TAKES_Y, TypeError, r"Y must hold real numbers; got dtype complex", Y=Y + 1j),
     *rows(TAKES_Y, ValueError, r"Y must lie in \[0, 1\] for a sigmoid output; got values in "
           r"\[-1\.0, 1\.0\]", Y=2 * Y - 1),
+    *rows(TAKES_Y, ValueError, r"Y must lie in \[0, 1\] for a sigmoid output; got values in "
+          r"\[1\.0, 2\.0\]", Y=Y + 1),
     *rows(TAKES_Y, ValueError, r"a softmax output needs at least 2 rows in Y; got shape \(1, 5\)",
           output_activation="softmax", Y=np.ones((1, 5))),
     *rows(["compute_cost"], ValueError, r"Y must be one-hot", AL=AL2, Y=np.full((2, 5), 0.5),
@@ -218,6 +220,10 @@ TABLE = [
     *rows(["compute_cost"], ValueError, r"AL must be probabilities in \[0, 1\] for "
           r"loss='log_loss' \(the output of a sigmoid\); got values in \[-3\.0, 2\.0\]",
           AL=np.array([[2.0, -3.0, 0.5, 0.5, 0.5]])),
+    *rows(["compute_cost"], ValueError, r"AL must be probabilities .*got values in "
+          r"\[0\.5, 1\.5\]", AL=np.array([[1.5, 0.5, 0.5, 0.5, 0.5]])),
+    *rows(["compute_cost"], ValueError, r"AL must be probabilities .*got values in "
+          r"\[-0\.5, 0\.5\]", AL=np.array([[-0.5, 0.5, 0.5, 0.5, 0.5]])),
     # ------------------------------------------------------------------ cache
     *rows(["backward_propagation"], TypeError, r"cache must be the dict from "
           r"forward_propagation; got list", cache=list(CACHE.values())),
