@@ -13,10 +13,19 @@ from fastnn.kernels._jit import LOOP_FLAGS, wide_vectors
 DTYPES = [np.float64, np.float32]
 FUNCS = ["exp", "log", "tanh", "sigmoid"]
 
-#: Max relative error allowed against the reference (below).  Measured maxima
-#: on these inputs: float64 <= 2.2 eps (vs NumPy, whose own error is up to
-#: ~1.2 ulp), float32 <= 1.9e-7 (vs float64 NumPy rounded to float32).
+#: Max relative error allowed against the reference (below), for any input.
 MAX_REL = {np.float64: 4 * np.finfo(np.float64).eps, np.float32: 2.5e-7}
+_EPS64 = np.finfo(np.float64).eps
+#: Tighter, per function, on the dense inputs of ``test_matches_numpy``, about 1.3x
+#: the maxima measured there: float64 exp 1.0, log 1.0, tanh 1.75, sigmoid 1.5 eps
+#: (against NumPy, whose own error is up to ~1.2 ulp); float32 exp, log and tanh
+#: 1.19e-7, sigmoid 1.73e-7 (against float64 NumPy rounded to float32).  Moving
+#: float32 tanh's switch from polynomial to exp from 0.55 to 0.6 gave 2.2e-7.
+MAX_REL_ON_GRID = {
+    np.float64: {"exp": 1.3 * _EPS64, "log": 1.3 * _EPS64, "tanh": 2.3 * _EPS64,
+                 "sigmoid": 2.0 * _EPS64},
+    np.float32: {"exp": 1.5e-7, "log": 1.5e-7, "tanh": 1.5e-7, "sigmoid": 2.2e-7},
+}
 
 
 def reference(name, x):
@@ -67,7 +76,7 @@ def inputs(name, dtype, rng):
 @pytest.mark.parametrize("name", FUNCS)
 def test_matches_numpy(name, dtype, rng):
     x = inputs(name, dtype, rng)
-    assert max_rel_err(apply(name, x), reference(name, x)) <= MAX_REL[dtype]
+    assert max_rel_err(apply(name, x), reference(name, x)) <= MAX_REL_ON_GRID[dtype][name]
 
 
 def specials(dtype):

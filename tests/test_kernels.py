@@ -169,6 +169,20 @@ def test_compute_cost_saturated_outputs_stay_finite(dtype):
     assert expected == pytest.approx(-2 * np.log(np.finfo(dtype).eps) / 4, rel=1e-6)
 
 
+@pytest.mark.parametrize("output_activation", ["sigmoid", "softmax"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_compute_cost_of_right_certain_outputs(output_activation, dtype):
+    # both twins clip AL to [eps, 1 - eps]: a right prediction made with certainty
+    # costs -log(1 - eps) per sample, not 0
+    Y = np.array([[1.0, 0.0, 1.0]], dtype)
+    if output_activation == "softmax":
+        Y = np.vstack([Y, 1 - Y])
+    eps = np.finfo(dtype).eps
+    for twin in (reference, kernels):
+        cost = twin.compute_cost(Y.copy(), Y, "log_loss", output_activation)
+        assert cost == pytest.approx(-np.log1p(-float(eps)), rel=1e-6), twin.__name__
+
+
 @pytest.mark.parametrize("output_activation, loss", OUTPUTS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("layout", LAYOUTS)
