@@ -76,7 +76,10 @@ def inputs(name, dtype, rng):
 @pytest.mark.parametrize("name", FUNCS)
 def test_matches_numpy(name, dtype, rng):
     x = inputs(name, dtype, rng)
-    assert max_rel_err(apply(name, x), reference(name, x)) <= MAX_REL_ON_GRID[dtype][name]
+    # with Numba off the cores fall back to NumPy's float32 functions, which are less
+    # accurate than fastnn's (NumPy's float32 log: 2.4e-7)
+    bound = MAX_REL[dtype] if numba.config.DISABLE_JIT else MAX_REL_ON_GRID[dtype][name]
+    assert max_rel_err(apply(name, x), reference(name, x)) <= bound
 
 
 def specials(dtype):
