@@ -277,12 +277,11 @@ def check_out(name: str, out, shape: tuple, dtype=None) -> np.ndarray:
     """An array written in place (an output buffer, or state updated in place) must be a
     writeable C-contiguous array of ``shape`` and ``dtype`` (float32 or float64 when
     None): the compiled kernels index it without bounds checks."""
-    ok_dtype = (out.dtype in FLOAT_DTYPES if dtype is None else out.dtype == dtype
-                ) if isinstance(out, np.ndarray) else False
-    if not (ok_dtype and out.shape == tuple(shape) and out.flags.c_contiguous
-            and out.flags.writeable):
+    is_array = isinstance(out, np.ndarray)
+    if not (is_array and (out.dtype in FLOAT_DTYPES if dtype is None else out.dtype == dtype)
+            and out.shape == tuple(shape) and out.flags.c_contiguous and out.flags.writeable):
         got = (f"shape {out.shape}, {out.dtype}, C-contiguous={out.flags.c_contiguous}, "
-               f"writeable={out.flags.writeable}" if isinstance(out, np.ndarray) else
+               f"writeable={out.flags.writeable}" if is_array else
                f"{type(out).__name__} {getattr(out, 'shape', '')} {getattr(out, 'dtype', '')}")
         want = "float32 or float64" if dtype is None else np.dtype(dtype)
         raise ValueError(f"{name} must be a writeable C-contiguous {want} array of "
