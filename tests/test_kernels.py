@@ -58,8 +58,8 @@ def test_activation(rng, name, dtype, shape, layout):
 def test_activation_extreme_inputs(name, dtype):
     Z = np.array([[-1000.0, -100.0, -20.0, -1e-30, -0.0, 0.0, 1e-30, 20.0, 100.0, 1000.0]],
                  dtype)
-    Z = np.vstack([Z, np.roll(Z, 3, axis=1), np.roll(Z, 6, axis=1)])  # the largest value
-    # of a column in every row of some column (softmax subtracts it)
+    # three rows, each holding some column's largest value (which softmax subtracts)
+    Z = np.vstack([Z, np.roll(Z, 3, axis=1), np.roll(Z, 6, axis=1)])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         expected = getattr(reference, name)(Z)
     got = getattr(kernels, name)(Z)
