@@ -281,8 +281,7 @@ def check_out(name: str, out, shape: tuple, dtype=None) -> np.ndarray:
     if not (is_array and (out.dtype in FLOAT_DTYPES if dtype is None else out.dtype == dtype)
             and out.shape == tuple(shape) and out.flags.c_contiguous and out.flags.writeable):
         got = (f"shape {out.shape}, {out.dtype}, C-contiguous={out.flags.c_contiguous}, "
-               f"writeable={out.flags.writeable}" if is_array else
-               f"{type(out).__name__} {getattr(out, 'shape', '')} {getattr(out, 'dtype', '')}")
+               f"writeable={out.flags.writeable}" if is_array else _describe(out))
         want = "float32 or float64" if dtype is None else np.dtype(dtype)
         raise ValueError(f"{name} must be a writeable C-contiguous {want} array of "
                          f"shape {tuple(shape)}; got {got}")

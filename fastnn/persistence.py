@@ -14,6 +14,7 @@ import json
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import FLOAT_DTYPES
 from .estimators import MLPClassifier, MLPRegressor
 
 FORMAT_VERSION = 1
@@ -131,7 +132,7 @@ def _read_weights(data, estimator, path) -> tuple[list, list]:
                 raise _invalid(path, f"no '{name}' for {n_layers} layers")
             out.append(data[name])
     dtypes = {a.dtype for a in coefs + intercepts}
-    if len(dtypes) != 1 or dtypes.pop() not in (np.float32, np.float64):
+    if len(dtypes) != 1 or dtypes.pop() not in FLOAT_DTYPES:
         raise _invalid(path, "the weights must all be float32 or all float64; got "
                              f"{sorted({str(a.dtype) for a in coefs + intercepts})}")
     fan_in = getattr(estimator, "n_features_in_", None)
