@@ -329,15 +329,17 @@ def parameter_count(dims) -> int:
 
 def check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state) -> list[int]:
     """The arguments of one epoch of mini-batch training (``run_epoch``), which must fit
-    together: ``X`` ``(n_0, n)``, ``Y`` ``(n_L, n)``, ``theta`` of the net's parameter
-    count, ``order`` ``n`` sample indices in ``[0, n)``, ``state`` ``(2, theta.size)``.
-    Returns the layer sizes."""
+    together: ``X`` ``(n_0, n)`` of theta's dtype, ``Y`` ``(n_L, n)``, ``theta`` of the
+    net's parameter count, ``order`` ``n`` sample indices in ``[0, n)``, ``state``
+    ``(2, theta.size)``.  Returns the layer sizes."""
     dims = check_layer_dims(layer_dims)
     check_flat("theta", theta, (parameter_count(dims),), written=True)
     for name, a, rows in (("X", X, dims[0]), ("Y", Y, dims[-1])):
         if not (isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] == rows):
             raise ValueError(f"{name} must be a 2-D array with {rows} rows for layer_dims "
                              f"{dims}; got {_describe(a)}")
+    if X.dtype != theta.dtype:  # the compiled twin reads X as theta's dtype
+        raise ValueError(f"X must have the dtype of theta, {theta.dtype}; got {X.dtype}")
     n = X.shape[1]
     if Y.shape[1] != n:
         raise ValueError(f"X and Y must have the same number of columns; got {X.shape} "

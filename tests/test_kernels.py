@@ -453,6 +453,21 @@ def _mismatched_calls():
         "update: grad too short": ("grad", lambda: kernels.sgd_update(theta.copy(),
                                                                      r(3), 0.1)),
         "activation: 1-D": ("Z", lambda: kernels.tanh(r(5))),
+        # one array in the other float dtype: BLAS read its bytes as the first's dtype
+        "forward: A_prev of float32": ("A_prev", lambda: kernels.linear_forward(
+            W, A_prev.astype(np.float32), r(4, 1))),
+        "backward: W of float32": ("W", lambda: kernels.linear_backward(
+            dZ, A_prev, W.astype(np.float32), dW, db, dA_prev)),
+        "activation backward: A_prev of float32": ("A_prev", lambda:
+            kernels.linear_activation_backward(dZ.copy(), np.tanh(dZ),
+                                               A_prev.astype(np.float32), W, "tanh", dW, db,
+                                               dA_prev)),
+        "two-layer: W1 of float32": ("W1", lambda: kernels.two_layer_backward(
+            A_prev, Y, W.astype(np.float32), r(1, 4), np.tanh(dZ), P, "tanh", "sigmoid",
+            "log_loss")),
+        "cost and gradient: theta of float32": ("theta", lambda: kernels.cost_and_gradient(
+            A_prev, Y, theta.astype(np.float32), dims, "tanh", "sigmoid", "log_loss",
+            np.empty(21, np.float32))),
     }
 
 
@@ -461,6 +476,14 @@ def test_kernels_refuse_arrays_that_do_not_fit_together(case):
     name, call = _mismatched_calls()[case]
     with pytest.raises(ValueError, match=rf"^{name} "):
         call()
+
+
+@pytest.mark.parametrize("call", [lambda a: kernels.tanh(a),
+                                  lambda a: kernels.linear_forward(np.ones((2, 3)), a, 0.0)],
+                         ids=["activation", "forward"])
+def test_kernels_refuse_integer_arrays(call):
+    with pytest.raises(ValueError, match="must be a float32 or float64 array; got int64"):
+        call(np.ones((3, 4), np.int64))
 
 
 def test_kernels_broadcast_like_the_reference(rng):

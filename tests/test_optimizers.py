@@ -186,6 +186,8 @@ def _bad_calls(rng):
             mod, state=np.zeros((2, theta.size), np.float32))),
         "X of another net": ("X must be a 2-D array with 3 rows", lambda mod: run_epoch(
             mod, X=np.ones((5, n)))),
+        "X of float32": ("X must have the dtype of theta, float64; got float32",
+                         lambda mod: run_epoch(mod, X=X.astype(np.float32))),
     }
 
 

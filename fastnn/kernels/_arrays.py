@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import FLOAT_DTYPES
+
 
 def as_kernel_array(a: np.ndarray, copy: bool = False) -> np.ndarray:
     """Return ``a`` as a C-contiguous, native-endian, writeable array of its float dtype.
@@ -23,7 +25,19 @@ def matrix(name: str, a, copy: bool = False) -> np.ndarray:
     a = as_kernel_array(np.asarray(a), copy=copy)
     if a.ndim != 2:
         raise ValueError(f"{name} must be 2-D; got shape {a.shape}")
+    if a.dtype not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be a float32 or float64 array; got {a.dtype}")
     return a
+
+
+def check_same_dtype(**arrays: np.ndarray) -> None:
+    """Every array must have the first one's dtype: a kernel (and BLAS) reads them all
+    as that one, so a mix would be read as garbage."""
+    (first, a0), *rest = arrays.items()
+    for name, a in rest:
+        if a.dtype != a0.dtype:
+            raise ValueError(f"{name} must have the dtype of {first}, {a0.dtype}; "
+                             f"got {a.dtype}")
 
 
 def check_shape(name: str, a: np.ndarray, shape: tuple, why: str = "") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_out
-from ._arrays import broadcast_input, check_shape, matrix
+from ._arrays import broadcast_input, check_same_dtype, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, IDENTITY, SOFTMAX, derivative, multiply_by_derivative
 from .dense import matmul_nt, matmul_tn
@@ -209,6 +209,7 @@ def _check_layer(dZ, A_prev, W, dW, db, dA_prev):
     n_prev = A_prev.shape[0]
     check_shape("A_prev", A_prev, (n_prev, m), f" (a column per sample, like {dZ.shape} dZ)")
     check_shape("W", W, (n, n_prev), " (a row per unit of dZ, a column per row of A_prev)")
+    check_same_dtype(dZ=dZ, A_prev=A_prev, W=W)
     check_out("dW", dW, (n, n_prev), dZ.dtype)
     check_out("db", db, (n, 1), dZ.dtype)
     if dA_prev.size:
@@ -239,6 +240,7 @@ def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss
                            ("A1", A1, (n_h, m)), ("A2", A2, (n_y, m))):
         check_shape(name, a, shape, f" for {n_x} inputs, {n_h} hidden units, {n_y} "
                                     f"outputs and {m} samples")
+    check_same_dtype(X=X, W1=W1, W2=W2, A1=A1, A2=A2)
     Y = broadcast_input("Y", Y, (n_y, m), X.dtype)
     dtype = X.dtype
     dW1, dW2 = np.empty_like(W1), np.empty_like(W2)

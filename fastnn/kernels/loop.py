@@ -31,7 +31,8 @@ import functools
 import numpy as np
 
 from .._validation import check_layer_dims, check_out, parameter_count
-from ._arrays import as_kernel_array, broadcast_input, check_shape, matrix
+from ._arrays import (as_kernel_array, broadcast_input, check_same_dtype, check_shape,
+                      matrix)
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
@@ -308,6 +309,7 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     ``Y`` ``(n_y, m)``; its gradient is written into ``grad`` (like ``theta``)."""
     theta = as_kernel_array(theta)
     X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
+    check_same_dtype(X=X, theta=theta)
     check_out("grad", grad, theta.shape, theta.dtype)
     plan = layout(dims, X.shape[1])
     return float(cost_and_gradient_kernel(
