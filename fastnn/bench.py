@@ -11,8 +11,9 @@ same process and interleaved, and prints per workload and dtype:
 * the speedup ``numpy time / numba time``,
 * the time of the step's matrix products alone (``np.matmul``, timed between
   the backends' calls) and the bound it sets: ``numpy time / matmul time`` is
-  the largest speedup over NumPy that a step doing them with NumPy's BLAS can
-  reach (the limit on the larger workloads),
+  the largest speedup over NumPy that a step doing them as ``np.matmul`` does can
+  reach (the limit on the larger workloads; in float32 the Numba step computes a
+  wide ``dW`` as ``(A_prev @ dZ.T).T``, which OpenBLAS does faster, so it can pass it),
 * ``max |Δ params|`` of each backend against the NumPy reference after the
   same ``k`` iterations from the same start parameters,
 * the GFLOP/s of the Numba step and its fraction of this machine's matmul peak
@@ -398,8 +399,9 @@ def print_report(report: dict, file=None) -> None:
     say("\nper-iteration times are medians of one train call of `iters` steps / iters; "
         "speedup = numpy/numba;\nmatmuls/it: the step's matrix products alone (np.matmul), "
         "timed beside the backends; bound = numpy/matmuls, the largest\nspeedup a step "
-        "doing those products with NumPy's BLAS can reach; both left out (-) where numba's "
-        "step does not\n(small nets: compiled loops; through X.T @ X: fewer products);\n"
+        "doing those products as np.matmul does can reach (numba's float32 step computes a "
+        "wide dW transposed,\nwhich OpenBLAS does faster); both left out (-) where numba's "
+        "step does not (small nets: compiled loops;\nthrough X.T @ X: fewer products);\n"
         "max|Δparams| is against the numpy backend after the same iterations; GFLOP/s "
         "counts the step's matmul flops\n(no dA for the input layer), left out (-) where "
         "numba trains through X.T @ X, which needs far fewer.")

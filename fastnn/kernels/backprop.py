@@ -85,14 +85,14 @@ def bias_gradient(dZ, db):
 
 
 @loop_jit
-def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev):
+def linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev, scratch):
     """``dW = dZ @ A_prev.T / m``, ``db = sum(dZ, axis=1) / m`` (skipped when ``db`` is
     empty), ``dA_prev = W.T @ dZ`` (skipped when ``dA_prev`` is empty).  dZ ``(n, m)``,
     A_prev ``(n_prev, m)``, W ``(n, n_prev)``, dW ``(n, n_prev)``, db ``(n, 1)``,
-    dA_prev ``(n_prev, m)``."""
+    dA_prev ``(n_prev, m)``; ``scratch``: ``n * n_prev`` values of work space."""
     wide_vectors()
     inv_m = dZ.dtype.type(1) / dZ.shape[1]
-    matmul_nt(dZ, A_prev, dW)
+    matmul_nt(dZ, A_prev, dW, scratch)
     for i in range(dW.shape[0]):
         for p in range(dW.shape[1]):
             dW[i, p] *= inv_m
@@ -169,21 +169,22 @@ def narrow_backward(W, dZ, A, row, code, dW, db_below):
 
 
 @loop_jit
-def layer_backward_kernel(dA, A, A_prev, W, code, dW, db, dA_prev):
+def layer_backward_kernel(dA, A, A_prev, W, code, dW, db, dA_prev, scratch):
     """``dA`` becomes ``dZ = dA * g'(A)`` in place, then :func:`linear_backward`."""
     multiply_by_derivative(dA, A, code)
-    linear_backward_kernel(dA, A_prev, W, dW, db, dA_prev)
+    linear_backward_kernel(dA, A_prev, W, dW, db, dA_prev, scratch)
 
 
 @loop_jit
 def two_layer_backward_kernel(X, Y, W1, W2, A1, A2, code, out_code, loss,
-                              dZ1, dZ2, dW1, db1, dW2, db2):
-    """Backward pass of a 2-layer net into the given buffers; dZ1 ``(n_h, m)`` and
-    dZ2 ``(n_y, m)`` are work space."""
+                              dZ1, dZ2, dW1, db1, dW2, db2, scratch):
+    """Backward pass of a 2-layer net into the given buffers; dZ1 ``(n_h, m)``,
+    dZ2 ``(n_y, m)`` and ``scratch`` (as many values as the larger of W1, W2) are work
+    space."""
     output_delta_kernel(A2, Y, out_code, loss, dZ2)
-    linear_backward_kernel(dZ2, A1, W2, dW2, db2, dZ1)
+    linear_backward_kernel(dZ2, A1, W2, dW2, db2, dZ1, scratch)
     multiply_by_derivative(dZ1, A1, code)
-    linear_backward_kernel(dZ1, X, W1, dW1, db1, dZ1[:0])
+    linear_backward_kernel(dZ1, X, W1, dW1, db1, dZ1[:0], scratch)
 
 
 # ------------------------------------------------------------- Python-level twins
@@ -220,7 +221,7 @@ def linear_backward(dZ, A_prev, W, dW, db, dA_prev):
     """Gradients of one linear layer into ``dW``, ``db``, ``dA_prev`` (C-contiguous)."""
     dZ, A_prev, W = matrix("dZ", dZ), matrix("A_prev", A_prev), matrix("W", W)
     _check_layer(dZ, A_prev, W, dW, db, dA_prev)
-    linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev)
+    linear_backward_kernel(dZ, A_prev, W, dW, db, dA_prev, np.empty(dW.size, dW.dtype))
 
 
 def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
@@ -228,7 +229,8 @@ def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
     A, A_prev, W = matrix("A", A), matrix("A_prev", A_prev), matrix("W", W)
     check_out("dA", dA, A.shape, A.dtype)
     _check_layer(dA, A_prev, W, dW, db, dA_prev)
-    layer_backward_kernel(dA, A, A_prev, W, CODES[activation], dW, db, dA_prev)
+    layer_backward_kernel(dA, A, A_prev, W, CODES[activation], dW, db, dA_prev,
+                          np.empty(dW.size, dW.dtype))
 
 
 def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss):
@@ -248,5 +250,6 @@ def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss
     db2 = np.empty((W2.shape[0], 1), dtype)
     two_layer_backward_kernel(X, Y, W1, W2, A1, A2, CODES[activation],
                               CODES[output_activation], LOSSES[loss],
-                              np.empty_like(A1), np.empty_like(A2), dW1, db1, dW2, db2)
+                              np.empty_like(A1), np.empty_like(A2), dW1, db1, dW2, db2,
+                              np.empty(max(W1.size, W2.size), dtype))
     return dW1, db1, dW2, db2

@@ -119,13 +119,27 @@ def matmul_tn(A, B, out):
 
 
 @loop_jit
-def matmul_nt(A, B, out):
-    """``out = A @ B.T``: A ``(n, m)``, B ``(k, m)``, out ``(n, k)``."""
+def matmul_nt(A, B, out, scratch):
+    """``out = A @ B.T``: A ``(n, m)``, B ``(k, m)``, out ``(n, k)``; ``scratch`` holds
+    at least ``n * k`` values (work space).
+
+    In float32 with ``n < k``, BLAS computes ``out.T = B @ A.T`` into ``scratch`` and
+    the result is copied over: NumPy's OpenBLAS computed float32 products 1.1-1.9x
+    faster with more output rows than columns (copy included; ``n`` 8-128, ``k``
+    32-784, m = 10 000 and 60 000; W3's ``(128, m) @ (m, 784)``: 11.2 against 13.4
+    ms), and as fast for ``n`` 256-512.  Float64 showed no such rule (0.8-1.3x).
+    """
     wide_vectors()
     n = A.shape[0]
     k, m = B.shape
     if n * k > SMALL_WEIGHTS:
-        gemm(A, B.T, out)
+        if A.itemsize == 4 and n < k:
+            outT = scratch[:n * k].reshape((k, n))
+            gemm(B, A.T, outT)
+            for i in range(n):
+                out[i, :] = outT[:, i]
+        else:
+            gemm(A, B.T, out)
         return
     for i in range(n):
         for p in range(k):

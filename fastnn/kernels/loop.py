@@ -80,23 +80,33 @@ def layout(dims, m):
     Returns ``(w_start, a_start, delta_size, work_size, path)``: ``W_l`` starts at
     ``w_start[l - 1]`` in ``theta`` (``b_l`` right after it; ``w_start[L]`` is the
     parameter count); ``A_l`` starts at ``a_start[l - 1]`` in the work buffer,
-    followed by two delta buffers of ``delta_size`` and a row of ``m`` values;
-    ``path`` is ``GENERIC`` (layer by layer) or a blocked path of ``two_layer``.
+    followed by two delta buffers of ``delta_size``, a row of ``m`` values and
+    scratch for the largest ``dW`` (:func:`_scratch`); ``path`` is ``GENERIC`` (layer
+    by layer) or a blocked path of ``two_layer``.
     """
     L = dims.shape[0] - 1
     w_start = np.zeros(L + 1, np.int64)
     a_start = np.zeros(L + 1, np.int64)
     delta_size = dims[L] * m
+    scratch_size = 0
     for l in range(L):
+        scratch_size = max(scratch_size, dims[l + 1] * dims[l])
         w_start[l + 1] = w_start[l] + dims[l + 1] * (dims[l] + 1)
         a_start[l + 1] = a_start[l] + dims[l + 1] * m
         if l > 0 and dims[l + 1] > NARROW:  # A_l sits under a wide layer
             delta_size = max(delta_size, dims[l] * m)
-    work_size = a_start[L] + 2 * delta_size + m
+    work_size = a_start[L] + 2 * delta_size + m + scratch_size
     path = choose_path(dims)
     if path != GENERIC:
         work_size = blocked_workspace_size(dims)
     return w_start, a_start, delta_size, work_size, path
+
+
+@loop_jit
+def _scratch(work, plan, m):
+    """The end of ``work`` after the row of ``m`` values: room for any layer's ``dW``."""
+    a_start, delta_size = plan[1], plan[2]
+    return work[a_start[a_start.shape[0] - 1] + 2 * delta_size + m:]
 
 
 @loop_jit
@@ -137,6 +147,7 @@ def layer_by_layer_cost_and_gradient(X, Y, theta, dims, plan, code, out_code, lo
     deltas = (work[a_start[L]:a_start[L] + delta_size],
               work[a_start[L] + delta_size:a_start[L] + 2 * delta_size])
     row = work[a_start[L] + 2 * delta_size:a_start[L] + 2 * delta_size + m]
+    scratch = _scratch(work, plan, m)
     no_dA = _layer(row, 0, 0, m)  # the first layer needs no dA_prev
 
     A_prev = X
@@ -170,7 +181,7 @@ def layer_by_layer_cost_and_gradient(X, Y, theta, dims, plan, code, out_code, lo
                 for i in range(n):
                     dZ1[i, :] = dZ[i]
             else:
-                linear_backward_kernel(dZ, X, W, dW, no_db, no_dA)
+                linear_backward_kernel(dZ, X, W, dW, no_db, no_dA, scratch)
             break
         A_below = _layer(work, a_start[l - 1], n_prev, m)
         if n <= NARROW:
@@ -180,7 +191,7 @@ def layer_by_layer_cost_and_gradient(X, Y, theta, dims, plan, code, out_code, lo
             dZ = A_below
         else:
             dA = _layer(deltas[spare], 0, n_prev, m)
-            linear_backward_kernel(dZ, A_below, W, dW, no_db, dA)
+            linear_backward_kernel(dZ, A_below, W, dW, no_db, dA, scratch)
             multiply_by_derivative(dA, A_below, code)
             have_db = False
             dZ = dA
@@ -260,7 +271,8 @@ def layer_by_layer_train_loop(X, K, Y, theta, dims, num_iterations, learning_rat
             dZ1_sum[i] += dZ1[i]
         last = it == num_iterations - 1
         if last or (it + 1) % refresh_every == 0:
-            linear_backward_kernel(dZ1_sum, X, W1, dW1, no_db, no_dA)  # dW1 of the sum
+            linear_backward_kernel(dZ1_sum, X, W1, dW1, no_db, no_dA,  # dW1 of the sum
+                                   _scratch(work, plan, m))
             sgd_update_kernel(theta[:w1_size], grad[:w1_size], learning_rate)
             dZ1_sum[:] = 0
             if not last:
