@@ -398,6 +398,25 @@ def test_cost_and_gradient(rng, layer_dims, dtype, m):
     assert_close(grads["fast"], grads["ref"])
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m", [dense.TRANSPOSED_MIN_SAMPLES - 1, dense.TRANSPOSED_MIN_SAMPLES])
+@pytest.mark.parametrize("layer_dims", [[70, 20, 1], [30, 40, 20]])
+def test_cost_and_gradient_on_either_side_of_the_transposed_product(rng, layer_dims, dtype,
+                                                                   m):
+    """From TRANSPOSED_MIN_SAMPLES samples on, a float32 dW with fewer rows than
+    columns (W1 of the first net, W2 of the second) is computed transposed."""
+    out = "softmax" if layer_dims[-1] > 1 else "sigmoid"
+    X = rng.random((layer_dims[0], m)).astype(dtype)
+    Y = targets(rng, out, (layer_dims[-1], m), dtype)
+    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))
+    theta = (0.3 * rng.standard_normal(n_params)).astype(dtype)
+    grads = {name: np.full(n_params, np.nan, dtype) for name in ("fast", "ref")}
+    args = (layer_dims, "tanh", out, "log_loss")
+    kernels.cost_and_gradient(X, Y, theta, *args, grads["fast"])
+    reference.cost_and_gradient(X, Y, theta, *args, grads["ref"])
+    assert_close(grads["fast"], grads["ref"])
+
+
 def test_output_buffers_in_the_wrong_layout_are_refused(rng):
     dZ = rng.standard_normal((3, 9))
     A_prev = rng.standard_normal((2, 9))

@@ -18,6 +18,11 @@ from .blas import (NO_TRANS, NUMPY_CBLAS, ROW_MAJOR, TRANS, cblas_dgemm, cblas_d
 
 #: Products with at most this many weights use the row loops instead of BLAS.
 SMALL_WEIGHTS = 64
+#: A float32 ``A @ B.T`` of shape ``(n, k)``, ``n < k``, is computed transposed (see
+#: :func:`matmul_nt`) when ``n`` is at most TRANSPOSED_MAX_ROWS and the product sums
+#: over at least TRANSPOSED_MIN_SAMPLES samples.
+TRANSPOSED_MAX_ROWS = 128
+TRANSPOSED_MIN_SAMPLES = 2000
 
 
 @loop_jit
@@ -123,17 +128,20 @@ def matmul_nt(A, B, out, scratch):
     """``out = A @ B.T``: A ``(n, m)``, B ``(k, m)``, out ``(n, k)``; ``scratch`` holds
     at least ``n * k`` values (work space).
 
-    In float32 with ``n < k``, BLAS computes ``out.T = B @ A.T`` into ``scratch`` and
-    the result is copied over: NumPy's OpenBLAS computed float32 products 1.1-1.9x
-    faster with more output rows than columns (copy included; ``n`` 8-128, ``k``
-    32-784, m = 10 000 and 60 000; W3's ``(128, m) @ (m, 784)``: 11.2 against 13.4
-    ms), and as fast for ``n`` 256-512.  Float64 showed no such rule (0.8-1.3x).
+    In float32 with ``n < k``, ``n <= TRANSPOSED_MAX_ROWS`` and
+    ``m >= TRANSPOSED_MIN_SAMPLES``, BLAS computes ``out.T = B @ A.T`` into
+    ``scratch``, which is then copied over.  Measured here with NumPy's OpenBLAS,
+    copy included, at m = 2 000-10 000: 1.2-2.0x faster for ``n`` 2-100 (``k``
+    64-4096), 1.0-1.25x for ``n`` = 128 (W3's ``(128, m) @ (m, 784)``: 8.1 against
+    9.9 ms), as fast for ``n`` 256-512; at mini-batch sizes (m = 16-200) 1.3-3x
+    slower.  Float64 showed no such rule (0.8-1.3x either way).
     """
     wide_vectors()
     n = A.shape[0]
     k, m = B.shape
     if n * k > SMALL_WEIGHTS:
-        if A.itemsize == 4 and n < k:
+        if (A.itemsize == 4 and n < k and n <= TRANSPOSED_MAX_ROWS
+                and m >= TRANSPOSED_MIN_SAMPLES):
             outT = scratch[:n * k].reshape((k, n))
             gemm(B, A.T, outT)
             for i in range(n):
