@@ -12,8 +12,9 @@ same process and interleaved, and prints per workload and dtype:
 * the time of the step's matrix products alone (``np.matmul``, timed between
   the backends' calls) and the bound it sets: ``numpy time / matmul time`` is
   the largest speedup over NumPy that a step doing them as ``np.matmul`` does can
-  reach (the limit on the larger workloads; in float32 the Numba step computes a
-  wide ``dW`` as ``(A_prev @ dZ.T).T``, which OpenBLAS does faster, so it can pass it),
+  reach (the limit on the larger workloads; in float32 the Numba step computes
+  W3's ``dW1`` as ``(X @ dZ1.T).T``, which OpenBLAS does faster, so it can pass it:
+  see :func:`fastnn.kernels.dense.matmul_nt`),
 * ``max |Δ params|`` of each backend against the NumPy reference after the
   same ``k`` iterations from the same start parameters,
 * the GFLOP/s of the Numba step and its fraction of this machine's matmul peak
@@ -399,8 +400,8 @@ def print_report(report: dict, file=None) -> None:
     say("\nper-iteration times are medians of one train call of `iters` steps / iters; "
         "speedup = numpy/numba;\nmatmuls/it: the step's matrix products alone (np.matmul), "
         "timed beside the backends; bound = numpy/matmuls, the largest\nspeedup a step "
-        "doing those products as np.matmul does can reach (numba's float32 step computes a "
-        "wide dW transposed,\nwhich OpenBLAS does faster); both left out (-) where numba's "
+        "doing those products as np.matmul does can reach (numba's float32 step computes "
+        "W3's dW1 transposed,\nwhich OpenBLAS does faster); both left out (-) where numba's "
         "step does not (small nets: compiled loops;\nthrough X.T @ X: fewer products);\n"
         "max|Δparams| is against the numpy backend after the same iterations; GFLOP/s "
         "counts the step's matmul flops\n(no dA for the input layer), left out (-) where "
