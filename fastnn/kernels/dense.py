@@ -133,8 +133,8 @@ def matmul_nt(A, B, out, scratch):
     ``scratch``, which is then copied over.  Measured here with NumPy's OpenBLAS,
     copy included, at m = 2 000-10 000: 1.2-2.0x faster for ``n`` 2-100 (``k``
     64-4096), 1.0-1.25x for ``n`` = 128 (W3's ``(128, m) @ (m, 784)``: 8.1 against
-    9.9 ms), as fast for ``n`` 256-512; at mini-batch sizes (m = 16-200) 1.3-3x
-    slower.  Float64 showed no such rule (0.8-1.3x either way).
+    9.9 ms), as fast for ``n`` 256-512; at mini-batch sizes (m = 16-200) mostly
+    slower, up to 3.4x.  Float64 showed no such rule (0.8-1.3x either way).
     """
     wide_vectors()
     n = A.shape[0]
