@@ -435,13 +435,14 @@ def test_output_buffers_in_the_wrong_layout_are_refused(rng):
 def _mismatched_calls():
     """Case -> (the argument named in the error, a call with arrays that do not fit
     together).  Unchecked, the compiled kernels read or wrote out of bounds on these
-    (garbage at these sizes, a crash at larger ones)."""
+    (garbage at these sizes, a crash at larger ones), or read an array as another
+    dtype, or read an input while overwriting it."""
     rng = np.random.default_rng(0)
     r = lambda *shape: rng.standard_normal(shape)  # noqa: E731
     dZ, A_prev, W = r(4, 6), r(3, 6), r(4, 3)
     dW, db, dA_prev = np.empty((4, 3)), np.empty((4, 1)), np.empty((3, 6))
     P, Y = np.full((1, 6), 0.5), np.ones((1, 6))
-    dims, theta = [3, 4, 1], r(21)
+    dims, theta, X8, flat = [3, 4, 1], r(21), r(3, 8), r(19)
     return {
         "forward: W too wide": ("W", lambda: kernels.linear_forward(r(4, 7), A_prev, r(4, 1))),
         "forward: W too narrow": ("W", lambda: kernels.linear_forward(r(4, 2), A_prev,
@@ -487,6 +488,26 @@ def _mismatched_calls():
         "cost and gradient: theta of float32": ("theta", lambda: kernels.cost_and_gradient(
             A_prev, Y, theta.astype(np.float32), dims, "tanh", "sigmoid", "log_loss",
             np.empty(21, np.float32))),
+        # an output that shares memory with another argument: read while written
+        "forward: out is A_prev": ("out", lambda: kernels.linear_activation_forward(
+            r(3, 3), A_prev, r(3, 1), "tanh", out=A_prev)),
+        "backward: dA_prev is dZ": ("dA_prev", lambda: kernels.linear_backward(
+            dA_prev, r(3, 6), r(3, 3), np.empty((3, 3)), db[:3], dA_prev)),
+        "backward: db inside dW": ("dW", lambda: kernels.linear_backward(
+            dZ, A_prev, W, dW, dW.reshape(-1)[:4].reshape(4, 1), dA_prev)),
+        "activation backward: dA_prev is dA": ("dA_prev", lambda:
+            kernels.linear_activation_backward(dA_prev, np.tanh(A_prev), r(3, 6), r(3, 3),
+                                               "tanh", np.empty((3, 3)), db[:3], dA_prev)),
+        "activation backward: dA overlaps A": ("dA", lambda:
+            kernels.linear_activation_backward(flat[1:].reshape(3, 6),
+                                               flat[:-1].reshape(3, 6), r(3, 6), r(3, 3),
+                                               "tanh", np.empty((3, 3)), db[:3],
+                                               np.empty((3, 6)))),
+        "cost and gradient: grad is theta": ("grad", lambda: kernels.cost_and_gradient(
+            A_prev, Y, theta, dims, "tanh", "sigmoid", "log_loss", theta)),
+        "train loop: theta inside X": ("theta", lambda: kernels.train_loop(
+            X8, np.ones((1, 8)), X8.reshape(-1)[:21], dims, 2, 0.1, "tanh", "sigmoid",
+            "log_loss")),
     }
 
 
@@ -503,6 +524,20 @@ def test_kernels_refuse_arrays_that_do_not_fit_together(case):
 def test_kernels_refuse_integer_arrays(call):
     with pytest.raises(ValueError, match="must be a float32 or float64 array; got int64"):
         call(np.ones((3, 4), np.int64))
+
+
+def test_linear_activation_backward_in_place_on_A_itself(rng):
+    """``dA`` may be ``A`` itself (each element is read before it is overwritten), as
+    in the reference; only a partial overlap is refused."""
+    A = np.tanh(rng.standard_normal((3, 6)))
+    A_prev, W = rng.standard_normal((3, 6)), rng.standard_normal((3, 3))
+    dZ = A * (1 - A ** 2)
+    for mod in (kernels, reference):
+        dA = A.copy()
+        grads = (np.empty((3, 3)), np.empty((3, 1)), np.empty((3, 6)))
+        mod.linear_activation_backward(dA, dA, A_prev, W, "tanh", *grads)
+        assert_close(dA, dZ)
+        assert_close(grads[0], dZ @ A_prev.T / 6)
 
 
 def test_kernels_broadcast_like_the_reference(rng):

@@ -40,6 +40,19 @@ def check_same_dtype(**arrays: np.ndarray) -> None:
                              f"got {a.dtype}")
 
 
+def check_apart(written: dict, read: dict) -> None:
+    """No array in ``written`` (name -> array a kernel writes) may share memory with
+    another array of ``written`` or ``read``: the kernels, and BLAS, read their inputs
+    while writing, so an overlap gives garbage where the NumPy reference, which
+    computes each result before storing it, does not.  The arrays are contiguous, so
+    ``np.may_share_memory`` is exact for them."""
+    arrays = {**written, **read}
+    for name, out in written.items():
+        for other, a in arrays.items():
+            if other != name and np.may_share_memory(out, a):
+                raise ValueError(f"{name} must not share memory with {other}")
+
+
 def check_shape(name: str, a: np.ndarray, shape: tuple, why: str = "") -> None:
     """``a`` must have ``shape``; ``why`` says what fixes it."""
     if a.shape != tuple(shape):

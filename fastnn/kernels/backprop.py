@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_out
-from ._arrays import broadcast_input, check_same_dtype, check_shape, matrix
+from ._arrays import broadcast_input, check_apart, check_same_dtype, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, IDENTITY, SOFTMAX, derivative, multiply_by_derivative
 from .dense import matmul_nt, matmul_tn
@@ -204,8 +204,9 @@ def output_delta(AL, Y, output_activation, loss, out=None):
     return out
 
 
-def _check_layer(dZ, A_prev, W, dW, db, dA_prev):
-    """The arrays of one layer's backward step fit together."""
+def _check_layer(dZ, A_prev, W, dW, db, dA_prev, dZ_name="dZ"):
+    """The arrays of one layer's backward step fit together, and its outputs overlap
+    none of them (``dZ`` is called ``dZ_name`` in the errors)."""
     n, m = dZ.shape
     n_prev = A_prev.shape[0]
     check_shape("A_prev", A_prev, (n_prev, m), f" (a column per sample, like {dZ.shape} dZ)")
@@ -215,6 +216,8 @@ def _check_layer(dZ, A_prev, W, dW, db, dA_prev):
     check_out("db", db, (n, 1), dZ.dtype)
     if dA_prev.size:
         check_out("dA_prev", dA_prev, (n_prev, m), dZ.dtype)
+    check_apart({"dW": dW, "db": db, "dA_prev": dA_prev},
+                {dZ_name: dZ, "A_prev": A_prev, "W": W})
 
 
 def linear_backward(dZ, A_prev, W, dW, db, dA_prev):
@@ -228,7 +231,11 @@ def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
     """One hidden layer's backward step; ``dA`` becomes ``dZ`` in place."""
     A, A_prev, W = matrix("A", A), matrix("A_prev", A_prev), matrix("W", W)
     check_out("dA", dA, A.shape, A.dtype)
-    _check_layer(dA, A_prev, W, dW, db, dA_prev)
+    _check_layer(dA, A_prev, W, dW, db, dA_prev, "dA")
+    # dA becomes dZ = dA * g'(A) element by element: dA may be A itself, not overlap it
+    same = dA.ctypes.data == A.ctypes.data and dA.strides == A.strides
+    check_apart({"dA": dA}, {"A_prev": A_prev, "W": W} if same else
+                {"A": A, "A_prev": A_prev, "W": W})
     layer_backward_kernel(dA, A, A_prev, W, CODES[activation], dW, db, dA_prev,
                           np.empty(dW.size, dW.dtype))
 

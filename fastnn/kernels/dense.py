@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_out
-from ._arrays import broadcast_input, check_same_dtype, check_shape, matrix
+from ._arrays import broadcast_input, check_apart, check_same_dtype, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, SOFTMAX, apply_activation
 from .blas import (NO_TRANS, NUMPY_CBLAS, ROW_MAJOR, TRANS, cblas_dgemm, cblas_dgemv,
@@ -194,5 +194,6 @@ def linear_activation_forward(W, A_prev, b, activation, out=None):
     b = broadcast_input("b", b, (W.shape[0], 1), W.dtype)
     shape = (W.shape[0], A_prev.shape[1])
     out = np.empty(shape, W.dtype) if out is None else check_out("out", out, shape, W.dtype)
+    check_apart({"out": out}, {"W": W, "A_prev": A_prev, "b": b})
     dense_forward(W, A_prev, b, CODES[activation], out)
     return out

@@ -31,8 +31,8 @@ import functools
 import numpy as np
 
 from .._validation import check_layer_dims, check_out, parameter_count
-from ._arrays import (as_kernel_array, broadcast_input, check_same_dtype, check_shape,
-                      matrix)
+from ._arrays import (as_kernel_array, broadcast_input, check_apart, check_same_dtype,
+                      check_shape, matrix)
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
@@ -323,6 +323,7 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
     check_same_dtype(X=X, theta=theta)
     check_out("grad", grad, theta.shape, theta.dtype)
+    check_apart({"grad": grad}, {"X": X, "Y": Y, "theta": theta})
     plan = layout(dims, X.shape[1])
     return float(cost_and_gradient_kernel(
         X, rows_if_needed(X, plan), Y, theta, dims, plan, CODES[activation],
@@ -352,6 +353,7 @@ def _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
     (None: decided and computed here)."""
     X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
     check_out("theta", theta, theta.shape, X.dtype)
+    check_apart({"theta": theta}, {"X": X, "Y": Y})
     costs = np.empty(num_iterations, dtype=theta.dtype)
     K = gram_matrix_if_useful(X, dims, num_iterations) if gram is None else gram
     run_training(X, K, Y, theta, dims, num_iterations, float(learning_rate),
