@@ -442,7 +442,7 @@ def _mismatched_calls():
     dZ, A_prev, W = r(4, 6), r(3, 6), r(4, 3)
     dW, db, dA_prev = np.empty((4, 3)), np.empty((4, 1)), np.empty((3, 6))
     P, Y = np.full((1, 6), 0.5), np.ones((1, 6))
-    dims, theta, X8, flat = [3, 4, 1], r(21), r(3, 8), r(19)
+    dims, theta, X8, flat, Y3 = [3, 4, 1], r(21), r(3, 8), r(19), np.ones((3, 6))
     return {
         "forward: W too wide": ("W", lambda: kernels.linear_forward(r(4, 7), A_prev, r(4, 1))),
         "forward: W too narrow": ("W", lambda: kernels.linear_forward(r(4, 2), A_prev,
@@ -503,6 +503,10 @@ def _mismatched_calls():
                                                flat[:-1].reshape(3, 6), r(3, 6), r(3, 3),
                                                "tanh", np.empty((3, 3)), db[:3],
                                                np.empty((3, 6)))),
+        "delta: out overlaps AL": ("out", lambda: kernels.output_delta(
+            flat[:-1].reshape(3, 6), Y3, "sigmoid", "log_loss", out=flat[1:].reshape(3, 6))),
+        "update: theta overlaps grad": ("theta", lambda: kernels.sgd_update(
+            flat[1:], flat[:-1], 0.1)),
         "cost and gradient: grad is theta": ("grad", lambda: kernels.cost_and_gradient(
             A_prev, Y, theta, dims, "tanh", "sigmoid", "log_loss", theta)),
         "train loop: theta inside X": ("theta", lambda: kernels.train_loop(
@@ -526,18 +530,26 @@ def test_kernels_refuse_integer_arrays(call):
         call(np.ones((3, 4), np.int64))
 
 
-def test_linear_activation_backward_in_place_on_A_itself(rng):
-    """``dA`` may be ``A`` itself (each element is read before it is overwritten), as
-    in the reference; only a partial overlap is refused."""
+def test_elementwise_twins_may_write_over_their_input(rng):
+    """An output may be exactly the input a step reads element by element, as in the
+    reference (only a partial overlap is refused): ``dA`` over ``A``, ``out`` over
+    ``Y``, ``theta`` over ``grad``."""
     A = np.tanh(rng.standard_normal((3, 6)))
     A_prev, W = rng.standard_normal((3, 6)), rng.standard_normal((3, 3))
-    dZ = A * (1 - A ** 2)
+    AL, Y = rng.random((3, 6)), rng.random((3, 6))
+    theta = rng.standard_normal(5)
     for mod in (kernels, reference):
         dA = A.copy()
         grads = (np.empty((3, 3)), np.empty((3, 1)), np.empty((3, 6)))
         mod.linear_activation_backward(dA, dA, A_prev, W, "tanh", *grads)
-        assert_close(dA, dZ)
-        assert_close(grads[0], dZ @ A_prev.T / 6)
+        assert_close(dA, A * (1 - A ** 2))
+        assert_close(grads[0], dA @ A_prev.T / 6)
+        Y_out = Y.copy()
+        mod.output_delta(AL, Y_out, "sigmoid", "squared_error", out=Y_out)
+        assert_close(Y_out, (AL - Y) * AL * (1 - AL))
+        th = theta.copy()
+        mod.sgd_update(th, th, 0.1)
+        assert_close(th, 0.9 * theta)
 
 
 def test_kernels_broadcast_like_the_reference(rng):

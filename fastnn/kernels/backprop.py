@@ -200,6 +200,8 @@ def output_delta(AL, Y, output_activation, loss, out=None):
     AL = matrix("AL", AL)
     Y = broadcast_input("Y", Y, AL.shape, AL.dtype)
     out = np.empty_like(AL) if out is None else check_out("out", out, AL.shape, AL.dtype)
+    check_apart({"out": out}, {"AL": AL})  # AL is read again after out is written
+    check_apart({"out": out}, {"Y": Y}, elementwise=True)
     output_delta_kernel(AL, Y, CODES[output_activation], LOSSES[loss], out)
     return out
 
@@ -232,10 +234,8 @@ def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
     A, A_prev, W = matrix("A", A), matrix("A_prev", A_prev), matrix("W", W)
     check_out("dA", dA, A.shape, A.dtype)
     _check_layer(dA, A_prev, W, dW, db, dA_prev, "dA")
-    # dA becomes dZ = dA * g'(A) element by element: dA may be A itself, not overlap it
-    same = dA.ctypes.data == A.ctypes.data and dA.strides == A.strides
-    check_apart({"dA": dA}, {"A_prev": A_prev, "W": W} if same else
-                {"A": A, "A_prev": A_prev, "W": W})
+    check_apart({"dA": dA}, {"A_prev": A_prev, "W": W})
+    check_apart({"dA": dA}, {"A": A}, elementwise=True)  # dA *= g'(A), element by element
     layer_backward_kernel(dA, A, A_prev, W, CODES[activation], dW, db, dA_prev,
                           np.empty(dW.size, dW.dtype))
 

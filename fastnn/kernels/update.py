@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_flat
-from ._arrays import broadcast_input
+from ._arrays import broadcast_input, check_apart
 from ._jit import loop_jit, wide_vectors
 
 
@@ -20,5 +20,6 @@ def sgd_update_kernel(theta, grad, learning_rate):
 def sgd_update(theta, grad, learning_rate):
     """``theta -= learning_rate * grad`` in place on a writeable C-contiguous ``theta``."""
     check_flat("theta", theta, (np.size(theta),), written=True)
-    sgd_update_kernel(theta, broadcast_input("grad", grad, theta.shape, theta.dtype),
-                      float(learning_rate))
+    grad = broadcast_input("grad", grad, theta.shape, theta.dtype)
+    check_apart({"theta": theta}, {"grad": grad}, elementwise=True)
+    sgd_update_kernel(theta, grad, float(learning_rate))
