@@ -288,6 +288,24 @@ def check_out(name: str, out, shape: tuple, dtype=None) -> np.ndarray:
     return out
 
 
+def check_apart(written: dict, read: dict, elementwise: bool = False) -> None:
+    """No array in ``written`` (name -> array a kernel writes) may share memory with
+    another array of ``written`` or ``read``: the kernels, and BLAS, read their inputs
+    while writing, so an overlap gives garbage where the NumPy reference, which
+    computes each result before storing it, does not.  With ``elementwise`` (the
+    kernel reads each element of ``read`` only before writing that same element), a
+    written array may also be exactly one of ``read``.  ``np.may_share_memory`` is
+    exact for contiguous arrays; for a strided one it may see an overlap that is not
+    there, which errs on the side of an error."""
+    arrays = {**written, **read}
+    for name, out in written.items():
+        for other, a in arrays.items():
+            same = (elementwise and other in read and out.ctypes.data == a.ctypes.data
+                    and out.shape == a.shape and out.strides == a.strides)
+            if other != name and np.may_share_memory(out, a) and not same:
+                raise ValueError(f"{name} must not share memory with {other}")
+
+
 def check_flat(name: str, a, shape: tuple, *, written: bool = False, dtype=None) -> None:
     """A float32/float64 array of ``shape`` (and ``dtype`` when given); ``written`` (updated
     in place): :func:`check_out`.  The optimizers' flat vectors, so that both backends
@@ -309,6 +327,7 @@ def check_update(theta, grad, **state) -> None:
     check_flat("grad", grad, theta.shape)
     for name, a in state.items():
         check_flat(name, a, theta.shape, written=True, dtype=theta.dtype)
+    check_apart({"theta": theta, **state}, {"grad": grad}, elementwise=True)
 
 
 def check_l2_penalty(grad, theta, layer_dims, n_samples) -> list[int]:
@@ -317,6 +336,7 @@ def check_l2_penalty(grad, theta, layer_dims, n_samples) -> list[int]:
     dims = check_layer_dims(layer_dims)
     check_flat("theta", theta, (parameter_count(dims),))
     check_flat("grad", grad, theta.shape, written=True)
+    check_apart({"grad": grad}, {"theta": theta}, elementwise=True)
     if check_count("n_samples", n_samples) < 1:
         raise ValueError(f"n_samples must be >= 1; got {n_samples}")
     return dims
@@ -353,4 +373,5 @@ def check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state) -> list[in
         raise ValueError(f"batch_size must be >= 1; got {batch_size}")
     check_count("t", t)
     check_flat("state", state, (2, theta.size), written=True, dtype=theta.dtype)
+    check_apart({"theta": theta, "state": state}, {"X": X, "Y": Y})
     return dims

@@ -147,6 +147,7 @@ def _bad_calls(rng):
     dims, n = [3, 4, 2], 10
     X, Y, theta = _problem(rng, np.float64, dims, n, "sigmoid")
     grad, vel = np.zeros_like(theta), np.zeros_like(theta)
+    flat, big = np.zeros(theta.size + 1), np.zeros(2 * theta.size + 3 * n)
     epoch = dict(alpha=0.0, solver="sgd", learning_rate=0.1, momentum=0.9, nesterov=False,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8)
 
@@ -188,6 +189,18 @@ def _bad_calls(rng):
             mod, X=np.ones((5, n)))),
         "X of float32": ("X must have the dtype of theta, float64; got float32",
                          lambda mod: run_epoch(mod, X=X.astype(np.float32))),
+        # updated vectors that overlap each other or an input (a shifted overlap gave the
+        # two twins different results)
+        "velocity overlaps theta": ("theta must not share memory with velocity",
+                                    lambda mod: mod.momentum_update(
+                                        flat[1:], grad, flat[:-1], 0.1, 0.9, False)),
+        "m is v": ("m must not share memory with v", lambda mod: mod.adam_update(
+            theta.copy(), grad, vel, vel, 1, 0.1, 0.9, 0.999, 1e-8)),
+        "penalty grad overlaps theta": ("grad must not share memory with theta",
+                                        lambda mod: mod.add_l2_penalty(
+                                            flat[1:], flat[:-1], dims, 0.1, 10)),
+        "state inside X": ("state must not share memory with X", lambda mod: run_epoch(
+            mod, X=big[:3 * n].reshape(3, n), state=big[:2 * theta.size].reshape(2, -1))),
     }
 
 

@@ -40,23 +40,6 @@ def check_same_dtype(**arrays: np.ndarray) -> None:
                              f"got {a.dtype}")
 
 
-def check_apart(written: dict, read: dict, elementwise: bool = False) -> None:
-    """No array in ``written`` (name -> array a kernel writes) may share memory with
-    another array of ``written`` or ``read``: the kernels, and BLAS, read their inputs
-    while writing, so an overlap gives garbage where the NumPy reference, which
-    computes each result before storing it, does not.  With ``elementwise`` (the
-    kernel reads each element of ``read`` only before writing that same element), a
-    written array may also be exactly one of ``read``.  The arrays are contiguous, so
-    ``np.may_share_memory`` is exact for them."""
-    arrays = {**written, **read}
-    for name, out in written.items():
-        for other, a in arrays.items():
-            same = (elementwise and other in read and out.ctypes.data == a.ctypes.data
-                    and out.shape == a.shape and out.strides == a.strides)
-            if other != name and np.may_share_memory(out, a) and not same:
-                raise ValueError(f"{name} must not share memory with {other}")
-
-
 def check_shape(name: str, a: np.ndarray, shape: tuple, why: str = "") -> None:
     """``a`` must have ``shape``; ``why`` says what fixes it."""
     if a.shape != tuple(shape):

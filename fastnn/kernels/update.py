@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_flat
-from ._arrays import broadcast_input, check_apart
+from .._validation import check_apart, check_flat
+from ._arrays import broadcast_input
 from ._jit import loop_jit, wide_vectors
 
 
