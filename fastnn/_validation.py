@@ -288,6 +288,16 @@ def check_out(name: str, out, shape: tuple, dtype=None) -> np.ndarray:
     return out
 
 
+def check_same_dtype(**arrays: np.ndarray) -> None:
+    """Every array must have the first one's dtype: a kernel (and BLAS) reads them all
+    as that one, so a mix would be read as garbage."""
+    (first, a0), *rest = arrays.items()
+    for name, a in rest:
+        if a.dtype != a0.dtype:
+            raise ValueError(f"{name} must have the dtype of {first}, {a0.dtype}; "
+                             f"got {a.dtype}")
+
+
 def check_apart(written: dict, read: dict, elementwise: bool = False) -> None:
     """No array in ``written`` (name -> array a kernel writes) may share memory with
     another array of ``written`` or ``read``: the kernels, and BLAS, read their inputs
@@ -358,8 +368,7 @@ def check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state) -> list[in
         if not (isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] == rows):
             raise ValueError(f"{name} must be a 2-D array with {rows} rows for layer_dims "
                              f"{dims}; got {_describe(a)}")
-    if X.dtype != theta.dtype:  # the compiled twin reads X as theta's dtype
-        raise ValueError(f"X must have the dtype of theta, {theta.dtype}; got {X.dtype}")
+    check_same_dtype(theta=theta, X=X)  # the compiled twin reads X as theta's dtype
     n = X.shape[1]
     if Y.shape[1] != n:
         raise ValueError(f"X and Y must have the same number of columns; got {X.shape} "

@@ -30,16 +30,6 @@ def matrix(name: str, a, copy: bool = False) -> np.ndarray:
     return a
 
 
-def check_same_dtype(**arrays: np.ndarray) -> None:
-    """Every array must have the first one's dtype: a kernel (and BLAS) reads them all
-    as that one, so a mix would be read as garbage."""
-    (first, a0), *rest = arrays.items()
-    for name, a in rest:
-        if a.dtype != a0.dtype:
-            raise ValueError(f"{name} must have the dtype of {first}, {a0.dtype}; "
-                             f"got {a.dtype}")
-
-
 def check_shape(name: str, a: np.ndarray, shape: tuple, why: str = "") -> None:
     """``a`` must have ``shape``; ``why`` says what fixes it."""
     if a.shape != tuple(shape):

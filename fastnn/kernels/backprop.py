@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_apart, check_out
-from ._arrays import broadcast_input, check_same_dtype, check_shape, matrix
+from .._validation import check_apart, check_out, check_same_dtype
+from ._arrays import broadcast_input, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, IDENTITY, SOFTMAX, derivative, multiply_by_derivative
 from .dense import matmul_nt, matmul_tn

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_apart, check_out
-from ._arrays import broadcast_input, check_same_dtype, check_shape, matrix
+from .._validation import check_apart, check_out, check_same_dtype
+from ._arrays import broadcast_input, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, SOFTMAX, apply_activation
 from .blas import (NO_TRANS, NUMPY_CBLAS, ROW_MAJOR, TRANS, cblas_dgemm, cblas_dgemv,

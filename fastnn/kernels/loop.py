@@ -30,9 +30,9 @@ import functools
 
 import numpy as np
 
-from .._validation import check_apart, check_layer_dims, check_out, parameter_count
-from ._arrays import (as_kernel_array, broadcast_input, check_same_dtype, check_shape,
-                      matrix)
+from .._validation import (check_apart, check_layer_dims, check_out, check_same_dtype,
+                           parameter_count)
+from ._arrays import as_kernel_array, broadcast_input, check_shape, matrix
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
 from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
