@@ -169,6 +169,15 @@ def test_compute_cost_saturated_outputs_stay_finite(dtype):
     assert expected == pytest.approx(-2 * np.log(np.finfo(dtype).eps) / 4, rel=1e-6)
 
 
+@pytest.mark.parametrize("output_activation, loss", OUTPUTS)
+def test_compute_cost_of_no_samples_is_nan_in_both_twins(output_activation, loss):
+    """The average over zero samples is undefined: NaN with NumPy's warning, as np.mean."""
+    AL = Y = np.empty((2, 0))
+    for twin in (reference, kernels):
+        with pytest.warns(RuntimeWarning, match="invalid value"):
+            assert np.isnan(twin.compute_cost(AL, Y, loss, output_activation)), twin.__name__
+
+
 @pytest.mark.parametrize("output_activation", ["sigmoid", "softmax"])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_compute_cost_of_right_certain_outputs(output_activation, dtype):

@@ -192,7 +192,8 @@ def compute_cost(AL, Y, loss="log_loss", output_activation="sigmoid"):
     """Average cost (float); see :func:`fastnn.reference.compute_cost`."""
     AL = matrix("AL", AL)
     Y = broadcast_input("Y", Y, AL.shape, AL.dtype)
-    return float(cost_sum(AL, Y, LOSSES[loss], CODES[output_activation]) / AL.shape[1])
+    total = np.float64(cost_sum(AL, Y, LOSSES[loss], CODES[output_activation]))
+    return float(total / AL.shape[1])  # NaN, with NumPy's warning, over no samples
 
 
 def output_delta(AL, Y, output_activation, loss, out=None):
