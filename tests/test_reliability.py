@@ -17,10 +17,15 @@ import pytest
 import scipy.special
 from numba.core import types
 from numba.core.registry import CPUDispatcher
+from numba.core.runtime import _nrt_python, rtsys
 
 import fastnn
 import fastnn.kernels
 from fastnn import _threads, datasets
+from fastnn._validation import parameter_count
+from fastnn.kernels.loop import gram_path_pays
+from fastnn.kernels.optimizers import run_epoch
+from fastnn.kernels.two_layer import COLUMNS, ROWS, choose_path
 from conftest import in_layout, read_only
 
 # subprocesses, threads and compiled-code checks: run with compiled kernels only
@@ -181,6 +186,71 @@ def test_caller_dicts_are_not_modified():
     fastnn.train(X, Y, [2, 3, 1], num_iterations=2, learning_rate=0.1, params=params)
     for d, before in zip((params, cache, grads), snapshot):
         assert d.keys() == before.keys() and all(d[k] is before[k] for k in d)
+
+
+# --------------------------------------------------------------------------- no allocation per step
+@contextlib.contextmanager
+def _numba_allocations():
+    """Count the allocations of compiled code (Numba's runtime counters, switched on for
+    the block); yields a function that returns the count so far."""
+    was_on = _nrt_python.memsys_stats_enabled()
+    _nrt_python.memsys_enable_stats()
+    start = rtsys.get_allocation_stats().alloc
+    try:
+        yield lambda: rtsys.get_allocation_stats().alloc - start
+    finally:
+        if not was_on:
+            _nrt_python.memsys_disable_stats()
+
+
+# (layer_dims, m, path, through X.T @ X): one net for each compiled loop
+TRAINING_PATHS = [([2, 4, 1], 50, "columns", False), ([100, 3, 1], 80, "rows", False),
+                  ([100, 3, 1], 30, "rows", True), ([20, 30, 1], 40, "generic", False),
+                  ([100, 20, 1], 30, "generic", True), ([3, 5, 4, 2], 30, "generic", False)]
+
+
+def _path_of(dims, m, iterations):
+    dims = np.asarray(dims, np.int64)
+    path = {COLUMNS: "columns", ROWS: "rows"}.get(choose_path(dims), "generic")
+    return path, gram_path_pays(dims, m, iterations)
+
+
+@pytest.mark.parametrize("dims, m, path, gram", TRAINING_PATHS)
+def test_training_allocates_nothing_per_iteration(dims, m, path, gram):
+    """A 1 000-iteration ``train`` allocates in compiled code as often as a 10-iteration
+    one: all work space is allocated before the first step."""
+    assert _path_of(dims, m, 10) == _path_of(dims, m, 1000) == (path, gram)
+    rng = np.random.default_rng(0)
+    X = rng.random((dims[0], m))
+    Y = np.eye(dims[-1])[rng.integers(0, dims[-1], m)].T if dims[-1] > 1 else X[:1] > 0.5
+    out = "softmax" if dims[-1] > 1 else "sigmoid"
+    counts = []
+    for iterations in (10, 10, 1000):  # the first call may compile
+        with _numba_allocations() as allocations:
+            fastnn.train(X, Y, dims, num_iterations=iterations, learning_rate=0.1, seed=0,
+                         output_activation=out)
+            counts.append(allocations())
+    assert counts[2] == counts[1], counts
+
+
+@pytest.mark.parametrize("dims, n, path", [([2, 4, 1], 200, "columns"),
+                                           ([100, 3, 1], 400, "rows"),
+                                           ([20, 30, 1], 200, "generic")])
+def test_an_epoch_allocates_nothing_per_mini_batch(dims, n, path):
+    assert _path_of(dims, n, 1)[0] == path
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((dims[0], n)), (rng.random((1, n)) > 0.5).astype(float)
+    settings = dict(alpha=1e-4, solver="adam", learning_rate=1e-3, momentum=0.9,
+                    nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0)
+    counts = []
+    for batch_size in (n // 10, n // 10, 2):  # 10, 10 and n / 2 mini-batches
+        theta = rng.standard_normal(parameter_count(dims)) * 0.1
+        state = np.zeros((2, theta.size))
+        with _numba_allocations() as allocations:
+            run_epoch(X, Y, theta, dims, "tanh", "sigmoid", "log_loss", rng.permutation(n),
+                      batch_size, state=state, **settings)
+            counts.append(allocations())
+    assert counts[2] == counts[1], counts
 
 
 # --------------------------------------------------------------------------- threads

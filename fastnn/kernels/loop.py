@@ -268,7 +268,8 @@ def layer_by_layer_train_loop(X, K, Y, theta, dims, num_iterations, learning_rat
             continue
         sgd_update_kernel(theta[w1_size:], grad[w1_size:], learning_rate)  # all but W1
         for i in range(n_1):
-            dZ1_sum[i] += dZ1[i]
+            for j in range(m):
+                dZ1_sum[i, j] += dZ1[i, j]
         last = it == num_iterations - 1
         if last or (it + 1) % refresh_every == 0:
             linear_backward_kernel(dZ1_sum, X, W1, dW1, no_db, no_dA,  # dW1 of the sum
@@ -279,10 +280,12 @@ def layer_by_layer_train_loop(X, K, Y, theta, dims, num_iterations, learning_rat
                 matmul_nn(W1, X, Z1)
         else:
             for i in range(n_1):
-                dZ1[i] *= step
+                for j in range(m):
+                    dZ1[i, j] *= step
             matmul_nn(dZ1, K, Z1_step)
             for i in range(n_1):
-                Z1[i] += Z1_step[i]
+                for j in range(m):
+                    Z1[i, j] += Z1_step[i, j]
 
 
 def gram_path_pays(dims: np.ndarray, m: int, num_iterations: int) -> bool:

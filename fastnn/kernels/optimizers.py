@@ -15,7 +15,8 @@ from ._arrays import as_kernel_array
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES
 from .backprop import LOSSES
-from .loop import _layer, cost_and_gradient_kernel, layout, rows_if_needed
+from .loop import _layer, cost_and_gradient_kernel, layout
+from .two_layer import ROWS
 
 
 @loop_jit
@@ -76,6 +77,15 @@ def gather_columns(src, order, start, out):
 
 
 @loop_jit
+def transpose_into(src, out):
+    """``out = src.T``: src ``(n, m)``, out ``(m, n)``."""
+    n, m = src.shape
+    for j in range(m):
+        for i in range(n):
+            out[j, i] = src[i, j]
+
+
+@loop_jit
 def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size, alpha,
                      loss_scale, adam, learning_rate, momentum, nesterov, beta_1, beta_2,
                      epsilon, t, state):
@@ -91,15 +101,20 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
     work = np.empty(plan[3], theta.dtype)
     x_buf = np.empty(n_x * batch, X.dtype)
     y_buf = np.empty(n_y * batch, Y.dtype)
+    rows = plan[4] == ROWS  # then the batch is also needed as rows, XTb = Xb.T
+    xt_buf = np.empty(n_x * batch if rows else 0, X.dtype)
     total = 0.0
     for start in range(0, n, batch):
         mb = min(batch, n - start)
         Xb, Yb = _layer(x_buf, 0, n_x, mb), _layer(y_buf, 0, n_y, mb)
+        XTb = _layer(xt_buf, 0, mb if rows else 0, n_x)
         gather_columns(X, order, start, Xb)
         gather_columns(Y, order, start, Yb)
+        if rows:
+            transpose_into(Xb, XTb)
         batch_plan = plan if mb == batch else last_plan
-        cost = cost_and_gradient_kernel(Xb, rows_if_needed(Xb, batch_plan), Yb, theta, dims,
-                                        batch_plan, code, out_code, loss, grad, work)
+        cost = cost_and_gradient_kernel(Xb, XTb, Yb, theta, dims, batch_plan, code, out_code,
+                                        loss, grad, work)
         penalty = l2_kernel(grad, theta, dims, alpha, mb)
         total += (loss_scale * cost + penalty) * mb
         if adam:

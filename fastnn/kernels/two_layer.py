@@ -227,7 +227,9 @@ def _rows_forward(W, b, XT, j0, code, out):
     """``out = g(W @ XT[j0:j0 + nb].T + b)``, out ``(n, nb)``."""
     _rows_dots(W, XT, j0, out)
     for i in range(out.shape[0]):
-        out[i, :] += b[i, 0]
+        bi = b[i, 0]
+        for j in range(out.shape[1]):
+            out[i, j] += bi
     apply_activation(out, code)
 
 
@@ -445,7 +447,9 @@ def hidden_and_output_step(Z, b1, Y, W2, b2, lr, inv_m, code, out_code, loss, bu
     dtype = Z.dtype
     m = A1.shape[1]
     for i in range(n_h):
-        A1[i, :] = Z[i, :m] + b1[i, 0]
+        bi = b1[i, 0]
+        for j in range(m):
+            A1[i, j] = Z[i, j] + bi
     apply_activation(A1, code)
     dW2[:] = 0
     db2[:] = 0
@@ -502,12 +506,14 @@ def rows_train_loop(X, K, Y, W1, b1, W2, b2, num_iterations, learning_rate, refr
         costs[it] = hidden_and_output_step(Z, b1, Y, W2, b2, lr, inv_m, code, out_code,
                                            loss, buffers)
         for i in range(n_h):
-            dZ1_sum[i, :m] += A1[i]
+            for j in range(m):
+                dZ1_sum[i, j] += A1[i, j]
         last = it == num_iterations - 1
         if last or (it + 1) % refresh_every == 0:
             descend_and_project(W1, dZ1_sum, Xp, lr, inv_m, F, Z, work, not last)
             dZ1_sum[:] = 0
         else:
             for i in range(n_h):
-                A1[i] *= step
+                for j in range(m):
+                    A1[i, j] *= step
             _rows_axpys(A1, K, 0, Z)  # Z += -lr/m * dZ1 @ K
