@@ -17,6 +17,12 @@ with the CPU's widest vectors (512-bit on AVX-512 machines) instead of the
 LLVM attribute, so no process-wide setting (``NUMBA_CPU_FEATURES``) is needed
 and nothing outside fastnn changes.
 
+Loop kernels write element loops (``for j in range(m): A[i, j] *= s``), not row
+expressions such as ``A[i] *= s`` or ``A[i, :] = Z[i] + b``: Numba allocates a
+temporary for each of those (or a copy, when both sides share memory), which in a
+training loop means allocations at every step (``tests/test_reliability.py``
+counts them).
+
 Both use ``error_model="numpy"`` (no zero-division check in every division,
 which would otherwise keep loops scalar) and, when :data:`CACHE` is true,
 Numba's on-disk cache.

@@ -79,6 +79,7 @@ def gather_columns(src, order, start, out):
 @loop_jit
 def transpose_into(src, out):
     """``out = src.T``: src ``(n, m)``, out ``(m, n)``."""
+    wide_vectors()
     n, m = src.shape
     for j in range(m):
         for i in range(n):
