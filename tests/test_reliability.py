@@ -1,6 +1,7 @@
 """Reliability: honest numbers at extreme inputs, untouched inputs, few compiled
-specializations, thread safety and thread counts, a disk cache that never breaks an
-install, and bitwise reproducibility across runs and processes."""
+specializations, no allocation per step and bounded memory, thread safety and thread
+counts, a disk cache that never breaks an install, and bitwise reproducibility across
+runs and processes."""
 import concurrent.futures
 import contextlib
 import os
@@ -188,7 +189,7 @@ def test_caller_dicts_are_not_modified():
         assert d.keys() == before.keys() and all(d[k] is before[k] for k in d)
 
 
-# --------------------------------------------------------------------------- no allocation per step
+# --------------------------------------------------------------------------- memory
 @contextlib.contextmanager
 def _numba_allocations():
     """Count the allocations of compiled code (Numba's runtime counters, switched on for
@@ -251,6 +252,39 @@ def test_an_epoch_allocates_nothing_per_mini_batch(dims, n, path):
                       batch_size, state=state, **settings)
             counts.append(allocations())
     assert counts[2] == counts[1], counts
+
+
+_PEAK_MEMORY = r"""
+import re, numpy as np, fastnn
+def kib(key):
+    return int(re.search(key + r":\s+(\d+) kB", open("/proc/self/status").read()).group(1))
+dtype, dims, m = np.dtype(DTYPE), [784, 512, 1], 20_000
+rng = np.random.default_rng(0)
+X = rng.random((dims[0], m)).astype(dtype)
+params = fastnn.initialize_parameters(dims, seed=0, dtype=dtype)
+growth = {}
+for backend in ("numba", "numpy"):
+    fastnn.train(X[:, :50], X[:1, :50] > 0.5, dims, num_iterations=2, learning_rate=0.1,
+                 params=params, backend=backend)  # compile, or load from the disk cache
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # the peak resident size (VmHWM) restarts from the current size
+    before = kib("VmRSS")
+    fastnn.train(X, X[:1] > 0.5, dims, num_iterations=3, learning_rate=0.1, params=params,
+                 backend=backend)
+    growth[backend] = (kib("VmHWM") - before) * 1024 / (dims[1] * m * dtype.itemsize)
+print(growth["numba"], growth["numpy"])
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="Linux only")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_training_memory_stays_under_one_and_a_half_hidden_layers(dtype):
+    """Peak memory of a ``train`` call of the 784-512-1 net on 20 000 samples grows by at
+    most 1.5 x ``n_h * m * itemsize`` (the hidden layer's activations), where the NumPy
+    backend's temporaries take several times that (so the measurement sees them)."""
+    out, _ = _finish(_python(f"DTYPE = {dtype!r}\n" + _PEAK_MEMORY, REPO))
+    numba_growth, numpy_growth = map(float, out.split())
+    assert numba_growth <= 1.5 < numpy_growth, (numba_growth, numpy_growth)
 
 
 # --------------------------------------------------------------------------- threads
