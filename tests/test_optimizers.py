@@ -103,6 +103,7 @@ def _problem(rng, dtype, dims, n, output):
     ([4, 6, 3], "softmax", "log_loss", 10),
     ([4, 20, 20, 2], "sigmoid", "log_loss", 64),
     ([4, 5, 2], "identity", "squared_error", 7),
+    ([100, 5, 2], "softmax", "log_loss", 10),  # many inputs: the batch is read as rows
 ])
 def test_run_epoch_matches_twin(rng, dtype, solver, dims, output, loss, batch_size):
     n = 53
