@@ -180,9 +180,35 @@ def _labels(values: list[str]) -> np.ndarray:
     return numbers
 
 
+#: Label cells that mean "no label" (pandas' default missing-value markers).
+MISSING_LABELS = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+    "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+
+
+def _is_number(text: str) -> bool:
+    """Whether ``float`` reads ``text`` as a number."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Refuse a first row of numbers, which is data, not column names (unless it is
+    ``0, 1, ..., k-1``, the names pandas writes for unnamed columns)."""
+    if all(_is_number(name) for name in header) and header != [str(i) for i in
+                                                               range(len(header))]:
+        raise UsageError(f"{path}: the first row ({','.join(header)}) holds only numbers, "
+                         "but it must be a header naming the columns; add one, such as "
+                         f"{','.join(f'x{i}' for i in range(1, len(header)))},label")
+
+
 def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` from a CSV file with a header row; ``target`` names the label column
-    (default: the last).  Every other column must hold numbers."""
+    (default: the last).  Every other column must hold numbers, and every row a label
+    (an empty cell or a marker such as ``NA`` is refused)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
@@ -195,6 +221,7 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     body = [row for _, row in numbered[1:]]
     if len(header) < 2:
         raise UsageError(f"{path}: needs at least two columns (features and a label)")
+    _check_header(path, header)
     target = header[-1] if target is None else target
     if target not in header:
         raise UsageError(f"{path}: no column {target!r}; columns are {', '.join(header)}")
@@ -202,6 +229,10 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} fields, header has {len(header)}")
     j = header.index(target)
+    for line, row in numbered[1:]:
+        if row[j].strip() in MISSING_LABELS:
+            raise UsageError(f"{path}, line {line}: no label in column {target!r} "
+                             f"(found {row[j].strip()!r}); every sample needs one")
     features = [[v for i, v in enumerate(row) if i != j] for row in body]
     try:
         X = np.array(features, dtype=float)

@@ -149,6 +149,9 @@ def write_bad_files(tmp_path):
     (tmp_path / "broken.npz").write_text("not a zip file")
     (tmp_path / "binary.csv").write_bytes(b"a,b\n\xff\xfe\x00,1\n")
     (tmp_path / "blank.csv").write_text("a,b,label\n\n1,2,0\n3,4\n")
+    (tmp_path / "nolabel.csv").write_text("a,b,label\n1,2,0\n3,4,1\n5,6, \n")
+    (tmp_path / "nalabel.csv").write_text("a,label,b\n1,0,2\n3,NA,4\n5,1,6\n")
+    (tmp_path / "noheader.csv").write_text("1.0,2.0,0\n3,4,1\n5,6,0\n")
     np.save(tmp_path / "array.npy", np.ones(3))
     (tmp_path / "array.npz").write_bytes((tmp_path / "array.npy").read_bytes())
     np.savez(tmp_path / "flat.npz", X=np.ones(4), y=np.array([0, 1, 0, 1]))
@@ -163,6 +166,10 @@ def write_bad_files(tmp_path):
     (["train", "broken.npz"], "not a readable .npz file"),
     (["train", "binary.csv"], "not a readable CSV file"),
     (["train", "blank.csv"], "blank.csv, line 4: 2 fields"),  # the file's line, blanks counted
+    (["train", "nolabel.csv"], "nolabel.csv, line 4: no label in column 'label' (found '')"),
+    (["train", "nalabel.csv", "--target", "label"], "line 3: no label in column 'label' "
+                                                    "(found 'NA')"),
+    (["train", "noheader.csv"], "the first row (1.0,2.0,0) holds only numbers"),
     (["train", "array.npz"], "holds a single array (a .npy file)"),
     (["train", "flat.npz"], "Expected 2D array, got 1D array"),  # scikit-learn's, one line
 ])
@@ -200,6 +207,14 @@ def test_csv_labels_keep_their_values(values, expected):
     labels = cli._labels(values)
     assert labels.dtype.kind == expected.dtype.kind
     np.testing.assert_array_equal(labels, expected)
+
+
+def test_csv_header_of_column_numbers_is_a_header(tmp_path):
+    """pandas writes ``0,1,...`` as the header of unnamed columns: that is not data."""
+    write_csv(tmp_path / "d.csv", ["0", "1", "2"], [[1.5, 2, 0], [3, 4, 1]])
+    X, y = cli.load_csv(tmp_path / "d.csv", None)
+    np.testing.assert_array_equal(X, [[1.5, 2], [3, 4]])
+    np.testing.assert_array_equal(y, [0, 1])
 
 
 def test_compare_backends_takes_integer_inputs():
