@@ -73,6 +73,10 @@ def _checked_forward_inputs(X, params, activation, output_activation):
     activation = v.check_choice("activation", activation, v.HIDDEN_ACTIVATIONS)
     output_activation = v.check_choice("output_activation", output_activation,
                                        v.OUTPUT_ACTIVATIONS)
+    W_L = layers[-1][0]
+    if output_activation == "softmax" and W_L.shape[0] < 2:
+        raise ValueError(f"a softmax output needs at least 2 units; the last layer's weights "
+                         f"W{len(layers)} have shape {W_L.shape}")
     return X, layers, activation, output_activation
 
 

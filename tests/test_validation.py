@@ -130,6 +130,8 @@ TABLE = [
           r"\[1\.0, 2\.0\]", Y=Y + 1),
     *rows(TAKES_Y, ValueError, r"a softmax output needs at least 2 rows in Y; got shape \(1, 5\)",
           output_activation="softmax", Y=np.ones((1, 5))),
+    *rows(["forward_propagation", "predict"], ValueError, r"a softmax output needs at least 2 "
+          r"units; the last layer's weights W2 have shape \(1, 3\)", output_activation="softmax"),
     *rows(["compute_cost"], ValueError, r"Y must be one-hot", AL=AL2, Y=np.full((2, 5), 0.5),
           output_activation="softmax"),
     *rows(["backward_propagation"], ValueError, r"Y must be one-hot", params=P2, cache=CACHE2,
