@@ -246,17 +246,22 @@ def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` from the arrays ``X`` and ``y`` of an ``.npz`` file."""
     try:
         data = np.load(path, allow_pickle=False)
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise UsageError(f"{path}: holds a single array (a .npy file), not the arrays "
-                             "X and y")
-        with data:
-            missing = [k for k in ("X", "y") if k not in data.files]
-            if missing:
-                raise UsageError(f"{path}: no array {missing[0]!r}; it holds "
-                                 f"{', '.join(data.files) or 'nothing'} (need X and y)")
-            return data["X"], data["y"]
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (ValueError, zipfile.BadZipFile, EOFError):  # NumPy's message would suggest pickle
+        raise UsageError(f"{path}: not a readable .npz file (not a zip archive of arrays)") \
+            from None
+    except OSError as exc:
         raise UsageError(f"{path}: not a readable .npz file ({exc})") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise UsageError(f"{path}: holds a single array (a .npy file), not the arrays X and y")
+    with data:
+        missing = [k for k in ("X", "y") if k not in data.files]
+        if missing:
+            raise UsageError(f"{path}: no array {missing[0]!r}; it holds "
+                             f"{', '.join(data.files) or 'nothing'} (need X and y)")
+        try:
+            return data["X"], data["y"]
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:  # object arrays, damage
+            raise UsageError(f"{path}: not a readable .npz file ({exc})") from None
 
 
 def load_data(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ optimizer's state (momentum, Adam moments) is not stored: ``partial_fit`` after
 from __future__ import annotations
 
 import json
+import zipfile
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -27,8 +28,9 @@ LABEL_ARRAYS = ("classes_", "feature_names_in_")
 
 
 def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
+    """NumPy scalars and arrays as plain numbers and lists; anything else is refused."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
     raise TypeError(f"{value!r} of type {type(value).__name__} cannot be saved; use plain "
                     "numbers, strings and None for the estimator's parameters")
 
@@ -41,6 +43,9 @@ def save(estimator, path) -> None:
         raise TypeError(f"can save fastnn's {' and '.join(ESTIMATORS)}; got "
                         f"{kind.__module__}.{kind.__qualname__}")
     check_is_fitted(estimator)
+    mismatch = _hidden_mismatch(estimator)
+    if mismatch:
+        raise ValueError(f"cannot save: {mismatch}; refit first")
     arrays, object_arrays = {}, []
     for i, (c, b) in enumerate(zip(estimator.coefs_, estimator.intercepts_)):
         arrays[f"coef_{i}"], arrays[f"intercept_{i}"] = c, b
@@ -66,10 +71,13 @@ def load(path):
     """Read an estimator written by :func:`save` (or ``estimator.save``).
 
     A file that is not such an estimator, or whose contents do not fit together
-    (unknown entries, weights of the wrong dtype or shape, labels that do not match
-    the outputs), raises ``ValueError``.
+    (unknown entries, bad parameters, weights of the wrong dtype or shape or not
+    finite, labels that do not match the outputs), raises ``ValueError``.
     """
-    data = np.load(path, allow_pickle=False)
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, zipfile.BadZipFile, EOFError):  # not NumPy's format at all
+        raise _invalid(path, "it is not an .npz archive") from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise _invalid(path, "it holds a single array (a .npy file)")
     with data:
@@ -82,6 +90,12 @@ def load(path):
         for name, value in meta["fitted"].items():
             setattr(estimator, name, value)
         estimator.coefs_, estimator.intercepts_ = _read_weights(data, estimator, path)
+        try:
+            mismatch = _hidden_mismatch(estimator)
+        except (ValueError, TypeError) as exc:
+            raise _invalid(path, f"bad parameters ({exc})") from None
+        if mismatch:
+            raise _invalid(path, mismatch)
         for name in LABEL_ARRAYS:
             if name in data.files:
                 labels = data[name]
@@ -92,6 +106,16 @@ def load(path):
         if classes is not None and len(classes) != (2 if n_out == 1 else n_out):
             raise _invalid(path, f"{len(classes)} classes for {n_out} outputs")
     return estimator
+
+
+def _hidden_mismatch(estimator) -> str | None:
+    """What is wrong when the fitted hidden layers are not ``hidden_layer_sizes`` (which
+    is checked, with the other settings, on the way), else None."""
+    widths = [c.shape[1] for c in estimator.coefs_[:-1]]
+    if widths != estimator._hidden_sizes():
+        return (f"the hidden layers have {widths} units; hidden_layer_sizes is "
+                f"{estimator.hidden_layer_sizes!r}")
+    return None
 
 
 def _invalid(path, why: str) -> ValueError:
@@ -135,6 +159,8 @@ def _read_weights(data, estimator, path) -> tuple[list, list]:
     if len(dtypes) != 1 or dtypes.pop() not in FLOAT_DTYPES:
         raise _invalid(path, "the weights must all be float32 or all float64; got "
                              f"{sorted({str(a.dtype) for a in coefs + intercepts})}")
+    if not all(np.isfinite(a).all() for a in coefs + intercepts):
+        raise _invalid(path, "the weights hold NaN or inf")
     fan_in = getattr(estimator, "n_features_in_", None)
     for i, (c, b) in enumerate(zip(coefs, intercepts)):
         if c.ndim != 2 or c.shape[0] != fan_in or b.shape != (c.shape[1],):

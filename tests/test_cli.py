@@ -163,7 +163,8 @@ def write_bad_files(tmp_path):
     (["train", "data.csv", "--target", "colour"], "no column 'colour'"),
     (["train", "words.csv"], "must hold numbers"),
     (["train", "noy.npz"], "no array 'y'"),
-    (["train", "broken.npz"], "not a readable .npz file"),
+    (["train", "broken.npz"], "broken.npz: not a readable .npz file (not a zip archive of "
+                              "arrays)"),
     (["train", "binary.csv"], "not a readable CSV file"),
     (["train", "blank.csv"], "blank.csv, line 4: 2 fields"),  # the file's line, blanks counted
     (["train", "nolabel.csv"], "nolabel.csv, line 4: no label in column 'label' (found '')"),

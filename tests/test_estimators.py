@@ -249,13 +249,34 @@ def _rewrite(src, dst, edit_arrays=None, edit_meta=None):
     (lambda a: a.update(coef_0=np.ascontiguousarray(a["coef_0"].T)), None, "do not follow"),
     (lambda a: a.update(classes_=a["classes_"][:2]), None, "2 classes for 3 outputs"),
     (lambda a: a.update(meta=np.array("{not json")), None, "no readable 'meta'"),
-], ids=["method", "param", "layers", "dtype", "shape", "classes", "json"])
+    (lambda a: a.update(coef_1=a["coef_1"] * np.nan), None, "the weights hold NaN or inf"),
+    (None, lambda m: m["params"].update(hidden_layer_sizes=[5, 3]),
+     r"the hidden layers have \[5, 4\] units; hidden_layer_sizes is \(5, 3\)"),
+    (None, lambda m: m["params"].update(solver="lbfgs"), "bad parameters.*solver"),
+], ids=["method", "param", "layers", "dtype", "shape", "classes", "json", "nan", "hidden",
+        "setting"])
 def test_load_refuses_inconsistent_files(tmp_path, edit_arrays, edit_meta, match):
     est, _ = _fitted_with_string_labels()
     est.save(tmp_path / "good.npz")
     _rewrite(tmp_path / "good.npz", tmp_path / "bad.npz", edit_arrays, edit_meta)
     with pytest.raises(ValueError, match=match):
         load(tmp_path / "bad.npz")
+
+
+def test_load_refuses_a_file_that_is_no_archive(tmp_path):
+    (tmp_path / "notes.npz").write_text("not a zip file\n")
+    with pytest.raises(ValueError, match="not a valid fastnn estimator file: it is not an .npz"):
+        load(tmp_path / "notes.npz")
+
+
+def test_save_takes_array_settings_and_refuses_changed_layers(tmp_path):
+    X, y = _classification()
+    est = MLPClassifier(hidden_layer_sizes=np.array([4, 3]), max_iter=2, random_state=0)
+    est.fit(X, y).save(tmp_path / "m.npz")
+    assert load(tmp_path / "m.npz").hidden_layer_sizes == (4, 3)
+    est.set_params(hidden_layer_sizes=(5,))  # not refitted: the weights no longer match
+    with pytest.raises(ValueError, match=r"cannot save: the hidden layers have \[4, 3\] units"):
+        est.save(tmp_path / "m.npz")
 
 
 def test_load_refuses_a_single_array(tmp_path):
