@@ -321,7 +321,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     A drop-in for the ``sgd``/``adam`` part of ``sklearn.neural_network.MLPClassifier``:
     same parameters, semantics, fitted attributes and random draws (so the same
-    ``random_state`` gives the same fit up to rounding).  Binary targets get one
+    ``random_state`` gives the same fit up to rounding), without sample weights
+    (scikit-learn's ``sample_weight``, new in its 1.7).  Binary targets get one
     sigmoid output, multi-class targets a softmax output, multi-label indicator
     targets a sigmoid per column; the loss is the log-loss plus
     ``alpha / (2 n_batch) * sum ||W||**2`` per mini-batch.
@@ -455,12 +456,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _score_outputs(self, Y, P):
         return accuracy_score(self._labels(Y), self._labels(P))
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, *, classes=None):
         """One epoch over ``X`` ``(n_samples, n_features)``, ``y`` ``(n_samples,)`` (or a
         multi-label indicator ``(n_samples, n_labels)``), continuing the optimizer's state.
 
         ``classes`` (all labels that will ever occur) is required on the first call,
-        except for multi-label targets.  Returns ``self``.
+        except for multi-label targets.  It is keyword-only: scikit-learn's third
+        argument is ``sample_weight``, which fastnn does not take.  Returns ``self``.
         """
         return self._fit(X, y, incremental=True, classes=classes)
 

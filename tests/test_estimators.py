@@ -343,6 +343,10 @@ def test_bad_labels_are_explained():
         MLPClassifier().fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match="classes must be passed"):
         MLPClassifier().partial_fit(X, y)
+    with pytest.raises(TypeError, match="positional"):  # scikit-learn's 3rd: sample_weight
+        MLPClassifier().partial_fit(X, y, np.ones(len(y)))
+    with pytest.raises(TypeError, match="sample_weight"):
+        MLPClassifier().fit(X, y, sample_weight=np.ones(len(y)))
     est = MLPClassifier(max_iter=2).partial_fit(X, y, classes=[0, 1, 2, 3])
     with pytest.raises(ValueError, match="not in classes_"):
         est.partial_fit(X, y + 2)
