@@ -22,6 +22,24 @@ BACKENDS = ("numba", "numpy")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+class Names(dict):
+    """The choices of one ``kind`` (``"activation"``, ``"loss"``) by name: looking up an
+    unknown name raises a ``ValueError`` that lists the known ones, not a ``KeyError``."""
+
+    def __init__(self, kind: str, table: dict):
+        super().__init__(table)
+        self.kind = kind
+
+    def __missing__(self, name):
+        raise ValueError(f"unknown {self.kind} {name!r}; expected one of "
+                         f"{', '.join(map(repr, self))}")
+
+    def check(self, name) -> str:
+        """``name``, if it is a known one."""
+        self[name]
+        return name
+
+
 def check_choice(name: str, value, choices) -> str:
     """``value`` must be one of ``choices``; ``logistic`` is returned as ``sigmoid``."""
     if not isinstance(value, str) or value not in choices:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import Names
+
 #: Names every backend module provides with identical arguments.
 KERNEL_NAMES = (
     "linear_forward",
@@ -50,7 +52,7 @@ def identity(Z):
 def sigmoid(Z):
     """Logistic function ``1 / (1 + exp(-Z))``, without overflow for large ``|Z|``."""
     e = np.exp(-np.abs(Z))  # in (0, 1], never overflows
-    return np.where(Z >= 0, 1 / (1 + e), e / (1 + e)).astype(Z.dtype, copy=False)
+    return np.where(Z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def tanh(Z):
@@ -89,10 +91,14 @@ def relu_derivative(A):
     return (A > 0).astype(A.dtype)
 
 
-ACTIVATIONS = {"identity": identity, "sigmoid": sigmoid, "tanh": tanh, "relu": relu,
-               "softmax": softmax}
-DERIVATIVES = {"identity": identity_derivative, "sigmoid": sigmoid_derivative,
-               "tanh": tanh_derivative, "relu": relu_derivative}
+ACTIVATIONS = Names("activation", {"identity": identity, "sigmoid": sigmoid,
+                                    "logistic": sigmoid, "tanh": tanh, "relu": relu,
+                                    "softmax": softmax})
+DERIVATIVES = Names("activation", {"identity": identity_derivative,
+                                   "sigmoid": sigmoid_derivative,
+                                   "logistic": sigmoid_derivative,
+                                   "tanh": tanh_derivative, "relu": relu_derivative})
+LOSSES = Names("loss", {"log_loss": "log_loss", "squared_error": "squared_error"})
 
 
 def linear_activation_forward(W, A_prev, b, activation, out=None):
@@ -114,6 +120,7 @@ def compute_cost(AL, Y, loss="log_loss", output_activation="sigmoid"):
     ``squared_error``: ``(1/(2m)) sum((A - Y)**2)``.
     ``A`` is clipped to ``[eps, 1 - eps]`` (the dtype's eps) before any log.
     """
+    loss, output_activation = LOSSES.check(loss), ACTIVATIONS.check(output_activation)
     m = AL.shape[1]
     if loss == "squared_error":
         return float(np.sum((AL - Y) ** 2) / (2 * m))
@@ -131,6 +138,7 @@ def output_delta(AL, Y, output_activation, loss, out=None):
     ``AL - Y`` for sigmoid or softmax with log-loss and for identity with squared
     error; ``(AL - Y) * AL * (1 - AL)`` for sigmoid with squared error.
     """
+    loss, output_activation = LOSSES.check(loss), ACTIVATIONS.check(output_activation)
     dZ = AL - Y
     if loss == "squared_error" and output_activation != "identity":
         dZ = dZ * DERIVATIVES[output_activation](AL)

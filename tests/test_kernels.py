@@ -539,6 +539,50 @@ def test_kernels_refuse_integer_arrays(call):
         call(np.ones((3, 4), np.int64))
 
 
+def _name_calls(twins, activation="tanh", output_activation="sigmoid", loss="log_loss"):
+    """Calls of ``twins`` (``kernels`` or ``reference``) that take the given names."""
+    W, A_prev, b = np.ones((2, 3)), np.ones((3, 4)), np.zeros((2, 1))
+    AL, Y = np.full((2, 4), 0.5), np.eye(2)[:, [0, 1, 1, 0]]
+    dW, db, dA_prev = np.empty((2, 3)), np.empty((2, 1)), np.empty((3, 4))
+    return {
+        "forward": lambda: twins.linear_activation_forward(W, A_prev, b, activation),
+        "cost": lambda: twins.compute_cost(AL, Y, loss, output_activation),
+        "delta": lambda: twins.output_delta(AL, Y, output_activation, loss),
+        "backward": lambda: twins.linear_activation_backward(
+            AL.copy(), AL, A_prev, W, activation, dW, db, dA_prev),
+        "train": lambda: twins.train_loop(A_prev, Y, np.zeros(14), [3, 2, 2], 1, 0.1,
+                                          activation, output_activation, loss),
+    }
+
+
+@pytest.mark.parametrize("twins", [kernels, reference], ids=["kernels", "reference"])
+@pytest.mark.parametrize("names, message", [
+    (dict(activation="softplus"), "unknown activation 'softplus'; expected one of 'identity'"),
+    (dict(output_activation="hinge"), "unknown activation 'hinge'"),
+    (dict(loss="hinge"), "unknown loss 'hinge'; expected one of 'log_loss', 'squared_error'"),
+])
+def test_twins_refuse_unknown_names_alike(twins, names, message):
+    calls = _name_calls(twins, **names)
+    takes = {"activation": ["forward", "backward", "train"],
+             "output_activation": ["cost", "delta", "train"], "loss": ["cost", "delta", "train"]}
+    for call in takes[next(iter(names))]:
+        with pytest.raises(ValueError, match=message):
+            calls[call]()
+
+
+def test_twins_take_logistic_for_sigmoid():
+    ref = _name_calls(reference, "logistic", "logistic")
+    fast = _name_calls(kernels, "logistic", "logistic")
+    for name in ("forward", "cost", "delta", "train"):  # backward returns nothing
+        assert_close(fast[name](), ref[name]())
+
+
+def test_reference_activations_of_integers_are_floats():
+    Z = np.array([[-2, 0, 3]])
+    for name in ("sigmoid", "tanh", "softmax"):  # identity and relu keep integers, exactly
+        assert_close(getattr(reference, name)(Z), getattr(reference, name)(Z.astype(float)))
+
+
 def test_elementwise_twins_may_write_over_their_input(rng):
     """An output may be exactly the input a step reads element by element, as in the
     reference (only a partial overlap is refused): ``dA`` over ``A``, ``out`` over

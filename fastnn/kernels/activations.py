@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import Names
 from ._arrays import matrix
 from ._jit import loop_jit, math_jit, wide_vectors
 from .fastmath import fast_exp, fast_sigmoid, fast_tanh
 
 IDENTITY, SIGMOID, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
-CODES = {"identity": IDENTITY, "sigmoid": SIGMOID, "logistic": SIGMOID, "tanh": TANH,
-         "relu": RELU, "softmax": SOFTMAX}
+CODES = Names("activation", {"identity": IDENTITY, "sigmoid": SIGMOID, "logistic": SIGMOID,
+                             "tanh": TANH, "relu": RELU, "softmax": SOFTMAX})
 
 
 @loop_jit

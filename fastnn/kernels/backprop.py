@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_apart, check_out, check_same_dtype
+from .._validation import Names, check_apart, check_out, check_same_dtype
 from ._arrays import broadcast_input, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, IDENTITY, SOFTMAX, derivative, multiply_by_derivative
@@ -12,7 +12,7 @@ from .dense import matmul_nt, matmul_tn
 from .fastmath import fast_log
 
 LOG_LOSS, SQUARED_ERROR = 0, 1
-LOSSES = {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR}
+LOSSES = Names("loss", {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR})
 
 
 @loop_jit
