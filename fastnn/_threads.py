@@ -18,6 +18,7 @@ Results do not depend on the count for the small nets fastnn trains (see
 from __future__ import annotations
 
 import contextlib
+import numbers
 
 import numba
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -34,12 +35,11 @@ def _load_blas() -> None:
 
 def _check(n) -> int:
     """``n`` as an int in ``[1, NUMBA_NUM_THREADS]``."""
-    n = check_count("n", n)
     limit = numba.config.NUMBA_NUM_THREADS
-    if not 1 <= n <= limit:
+    if isinstance(n, numbers.Integral) and not 1 <= n <= limit:
         raise ValueError(f"n must be between 1 and {limit} (NUMBA_NUM_THREADS, fixed when "
                          f"Numba starts); got {n}")
-    return n
+    return check_count("n", n)  # other types: a TypeError
 
 
 def set_num_threads(n: int) -> None:

@@ -451,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--iterations must be >= 1")
     if args.repeats < 1:
         parser.error("--repeats must be >= 1")
+    if args.blas_threads is not None and args.blas_threads < 1:
+        parser.error("--blas-threads must be >= 1")
     if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
         parser.error(f"--json {args.json}: no such directory")  # before a long run, not after
     if args.all:

@@ -92,6 +92,7 @@ def test_step_products_are_the_counted_flops():
     (["--workloads", "W9"], "unknown workload"),
     (["--repeats", "0"], "--repeats must be >= 1"),
     (["--iterations", "0"], "--iterations must be >= 1"),
+    (["--blas-threads", "0"], "--blas-threads must be >= 1"),
     (["--json", "/no/such/dir/out.json"], "no such directory"),
 ])
 def test_bench_refuses_bad_arguments_with_status_2(args, message, capsys):

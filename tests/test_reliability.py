@@ -318,8 +318,11 @@ def test_thread_counts_reach_numba_and_blas():
         assert numba.get_num_threads() == limit and set(_threads.blas_num_threads()) == {limit}
     finally:
         _threads.set_num_threads(start)
-    for bad, exc in [(0, ValueError), (limit + 1, ValueError), (1.5, TypeError), ("2", TypeError)]:
-        with pytest.raises(exc, match="n must be"):
+    between, an_int = "n must be between 1 and", "n must be an int"
+    for bad, exc, match in [(0, ValueError, between), (-1, ValueError, between),
+                            (limit + 1, ValueError, between), (1.5, TypeError, an_int),
+                            ("2", TypeError, an_int)]:
+        with pytest.raises(exc, match=match):
             _threads.set_num_threads(bad)
 
 
