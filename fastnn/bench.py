@@ -361,10 +361,11 @@ def print_report(report: dict, file=None) -> None:
         f"{dt} {g:.1f} GFLOP/s" for dt, g in info["matmul_peak_gflops"].items()))
     cache = "on: may be a cache load" if info["fastnn_cache"] else "off"
     seen = {}
-    for row in rows:
-        seen.setdefault(row["dtype"], row["first_call_overhead_seconds"]["numba"])
+    for row in rows:  # the first workload of each dtype: it compiles the shared kernels
+        seen.setdefault(row["dtype"], (row["workload"],
+                                       row["first_call_overhead_seconds"]["numba"]))
     say(f"numba train first call, minus a steady call (compile; FASTNN_CACHE {cache}): "
-        + ", ".join(f"{dt} {_fmt_time(s)}" for dt, s in seen.items()))
+        + ", ".join(f"{dt} {_fmt_time(s)} ({w})" for dt, (w, s) in seen.items()))
     for note in report.get("notes", []):
         say(f"note: {note}")
 

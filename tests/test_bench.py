@@ -118,6 +118,7 @@ def test_asv_kernel_benchmarks_cover_every_kernel(monkeypatch):
     monkeypatch.syspath_prepend(str(ASV_DIR))
     from benchmarks import bench_kernels
 
+    assert bench_kernels.KERNELS == fastnn.reference.KERNEL_NAMES
     for name in fastnn.reference.KERNEL_NAMES:
         args = bench_kernels.kernel_args(name, 3, 4, 5, "float64")
         getattr(fastnn.reference, name)(*args)

@@ -16,8 +16,9 @@ _FIRST_TRAIN = "fastnn.train(X, Y, [2, 4, 1], num_iterations=1, learning_rate=1.
 
 
 class Import:
-    """``import fastnn`` (must stay fast: nothing compiles at import) and
-    ``import fastnn.kernels`` (imports Numba, defines the lazy kernels)."""
+    """``import fastnn`` (must stay fast: nothing compiles at import; it imports
+    Numba, for the thread settings) and ``import fastnn.kernels`` after it (defines
+    the lazy kernels)."""
 
     repeat = (3, 10, 30.0)
 
