@@ -55,9 +55,15 @@ def check_network(activation, output_activation, loss) -> tuple[str, str, str]:
     if loss == "log_loss" and output_activation == "identity":
         raise ValueError("loss='log_loss' needs output_activation 'sigmoid' or 'softmax'; "
                          "use loss='squared_error' with output_activation='identity'")
+    check_output_delta(output_activation, loss)
+    return activation, output_activation, loss
+
+
+def check_output_delta(output_activation, loss) -> None:
+    """The output layer's delta exists for this pair: not for softmax with squared error,
+    whose delta would need the softmax's Jacobian (no twin computes it)."""
     if loss == "squared_error" and output_activation == "softmax":
         raise ValueError("output_activation='softmax' goes with loss='log_loss' only")
-    return activation, output_activation, loss
 
 
 def float_dtype(a: np.ndarray) -> np.dtype:

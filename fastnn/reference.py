@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import Names
+from ._validation import Names, check_output_delta
 
 #: Names every backend module provides with identical arguments.
 KERNEL_NAMES = (
@@ -139,6 +139,7 @@ def output_delta(AL, Y, output_activation, loss, out=None):
     error; ``(AL - Y) * AL * (1 - AL)`` for sigmoid with squared error.
     """
     loss, output_activation = LOSSES.check(loss), ACTIVATIONS.check(output_activation)
+    check_output_delta(output_activation, loss)
     dZ = AL - Y
     if loss == "squared_error" and output_activation != "identity":
         dZ = dZ * DERIVATIVES[output_activation](AL)

@@ -552,6 +552,11 @@ def _name_calls(twins, activation="tanh", output_activation="sigmoid", loss="log
             AL.copy(), AL, A_prev, W, activation, dW, db, dA_prev),
         "train": lambda: twins.train_loop(A_prev, Y, np.zeros(14), [3, 2, 2], 1, 0.1,
                                           activation, output_activation, loss),
+        "gradient": lambda: twins.cost_and_gradient(A_prev, Y, np.zeros(14), [3, 2, 2],
+                                                    activation, output_activation, loss,
+                                                    np.empty(14)),
+        "two_layer": lambda: twins.two_layer_backward(A_prev, Y, W, np.ones((2, 2)), AL, AL,
+                                                      activation, output_activation, loss),
     }
 
 
@@ -563,11 +568,24 @@ def _name_calls(twins, activation="tanh", output_activation="sigmoid", loss="log
 ])
 def test_twins_refuse_unknown_names_alike(twins, names, message):
     calls = _name_calls(twins, **names)
-    takes = {"activation": ["forward", "backward", "train"],
-             "output_activation": ["cost", "delta", "train"], "loss": ["cost", "delta", "train"]}
+    takes = {"activation": ["forward", "backward", "gradient", "two_layer", "train"],
+             "output_activation": ["cost", "delta", "gradient", "two_layer", "train"],
+             "loss": ["cost", "delta", "gradient", "two_layer", "train"]}
     for call in takes[next(iter(names))]:
         with pytest.raises(ValueError, match=message):
             calls[call]()
+
+
+@pytest.mark.parametrize("twins", [kernels, reference], ids=["kernels", "reference"])
+def test_twins_refuse_the_delta_of_softmax_with_squared_error(twins):
+    """That delta needs the softmax's Jacobian; neither twin computes it (the kernels
+    used to return ``AL - Y`` as if the output were the identity)."""
+    calls = _name_calls(twins, output_activation="softmax", loss="squared_error")
+    for call in ("delta", "gradient", "two_layer", "train"):
+        with pytest.raises(ValueError, match="'softmax' goes with loss='log_loss' only"):
+            calls[call]()
+    assert twins.compute_cost(np.full((2, 4), 0.5), np.eye(2)[:, [0, 1, 1, 0]],
+                              "squared_error", "softmax") == 0.25  # the cost is defined
 
 
 def test_twins_take_logistic_for_sigmoid():

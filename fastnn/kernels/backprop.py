@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import Names, check_apart, check_out, check_same_dtype
+from .._validation import Names, check_apart, check_out, check_output_delta, check_same_dtype
 from ._arrays import broadcast_input, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES, IDENTITY, SOFTMAX, derivative, multiply_by_derivative
@@ -198,6 +198,7 @@ def compute_cost(AL, Y, loss="log_loss", output_activation="sigmoid"):
 
 def output_delta(AL, Y, output_activation, loss, out=None):
     """``dZ_L`` ``(n_y, m)`` into ``out`` (allocated when None)."""
+    check_output_delta(output_activation, loss)
     AL = matrix("AL", AL)
     Y = broadcast_input("Y", Y, AL.shape, AL.dtype)
     out = np.empty_like(AL) if out is None else check_out("out", out, AL.shape, AL.dtype)
@@ -243,6 +244,7 @@ def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
 
 def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss):
     """Backward pass of a 2-layer net -> ``(dW1, db1, dW2, db2)``."""
+    check_output_delta(output_activation, loss)
     X, W1, W2, A1, A2 = (matrix(name, a) for name, a in
                          zip(("X", "W1", "W2", "A1", "A2"), (X, W1, W2, A1, A2)))
     (n_x, m), n_h, n_y = X.shape, W1.shape[0], W2.shape[0]

@@ -30,8 +30,8 @@ import functools
 
 import numpy as np
 
-from .._validation import (check_apart, check_layer_dims, check_out, check_same_dtype,
-                           parameter_count)
+from .._validation import (check_apart, check_layer_dims, check_out, check_output_delta,
+                           check_same_dtype, parameter_count)
 from ._arrays import as_kernel_array, broadcast_input, check_shape, matrix
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
@@ -323,6 +323,7 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     """Cost (float) of the net with flat parameters ``theta`` on ``X`` ``(n_x, m)``,
     ``Y`` ``(n_y, m)``; its gradient is written into ``grad`` (like ``theta``)."""
     theta = as_kernel_array(theta)
+    check_output_delta(output_activation, loss)
     X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
     check_same_dtype(X=X, theta=theta)
     check_out("grad", grad, theta.shape, theta.dtype)
@@ -354,6 +355,7 @@ def _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
                 activation, output_activation, loss, gram):
     """:func:`train_loop` with ``gram`` from :func:`gram_matrix_if_useful` for this ``X``
     (None: decided and computed here)."""
+    check_output_delta(output_activation, loss)
     X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
     check_out("theta", theta, theta.shape, X.dtype)
     check_apart({"theta": theta}, {"X": X, "Y": Y})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_epoch, check_l2_penalty, check_update
+from .._validation import check_epoch, check_l2_penalty, check_output_delta, check_update
 from ._arrays import as_kernel_array
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES
@@ -156,6 +156,7 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
               beta_2, epsilon, t, state, loss_scale=1.0) -> float:
     """One compiled epoch of mini-batch training -> the epoch's loss; see
     :func:`fastnn.optimizers.run_epoch`."""
+    check_output_delta(output_activation, loss)
     dims = check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state)
     X = as_kernel_array(X)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
