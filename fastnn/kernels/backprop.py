@@ -15,6 +15,13 @@ LOG_LOSS, SQUARED_ERROR = 0, 1
 LOSSES = Names("loss", {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR})
 
 
+def output_codes(output_activation, loss) -> tuple[int, int]:
+    """The codes of an output activation and a loss, for a step that computes the output
+    layer's delta (so not softmax with squared error: :func:`check_output_delta`)."""
+    check_output_delta(output_activation, loss)
+    return CODES[output_activation], LOSSES[loss]
+
+
 @loop_jit
 def cost_sum(AL, Y, loss, out_code):
     """Cost summed over the columns of ``AL`` and ``Y`` ``(n_y, m)`` (not yet divided by
@@ -198,13 +205,13 @@ def compute_cost(AL, Y, loss="log_loss", output_activation="sigmoid"):
 
 def output_delta(AL, Y, output_activation, loss, out=None):
     """``dZ_L`` ``(n_y, m)`` into ``out`` (allocated when None)."""
-    check_output_delta(output_activation, loss)
+    out_code, loss_code = output_codes(output_activation, loss)
     AL = matrix("AL", AL)
     Y = broadcast_input("Y", Y, AL.shape, AL.dtype)
     out = np.empty_like(AL) if out is None else check_out("out", out, AL.shape, AL.dtype)
     check_apart({"out": out}, {"AL": AL})  # AL is read again after out is written
     check_apart({"out": out}, {"Y": Y}, elementwise=True)
-    output_delta_kernel(AL, Y, CODES[output_activation], LOSSES[loss], out)
+    output_delta_kernel(AL, Y, out_code, loss_code, out)
     return out
 
 
@@ -244,7 +251,7 @@ def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
 
 def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss):
     """Backward pass of a 2-layer net -> ``(dW1, db1, dW2, db2)``."""
-    check_output_delta(output_activation, loss)
+    out_code, loss_code = output_codes(output_activation, loss)
     X, W1, W2, A1, A2 = (matrix(name, a) for name, a in
                          zip(("X", "W1", "W2", "A1", "A2"), (X, W1, W2, A1, A2)))
     (n_x, m), n_h, n_y = X.shape, W1.shape[0], W2.shape[0]
@@ -259,7 +266,7 @@ def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss
     db1 = np.empty((W1.shape[0], 1), dtype)
     db2 = np.empty((W2.shape[0], 1), dtype)
     two_layer_backward_kernel(X, Y, W1, W2, A1, A2, CODES[activation],
-                              CODES[output_activation], LOSSES[loss],
+                              out_code, loss_code,
                               np.empty_like(A1), np.empty_like(A2), dW1, db1, dW2, db2,
                               np.empty(max(W1.size, W2.size), dtype))
     return dW1, db1, dW2, db2

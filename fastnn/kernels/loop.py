@@ -30,13 +30,13 @@ import functools
 
 import numpy as np
 
-from .._validation import (check_apart, check_layer_dims, check_out, check_output_delta,
-                           check_same_dtype, parameter_count)
+from .._validation import (check_apart, check_layer_dims, check_out, check_same_dtype,
+                           parameter_count)
 from ._arrays import as_kernel_array, broadcast_input, check_shape, matrix
 from ._jit import loop_jit
 from .activations import CODES, multiply_by_derivative
-from .backprop import (LOSSES, bias_gradient, cost_sum, linear_backward_kernel,
-                       narrow_backward, output_delta_kernel)
+from .backprop import (bias_gradient, cost_sum, linear_backward_kernel,
+                       narrow_backward, output_codes, output_delta_kernel)
 from .dense import add_bias_and_activate, dense_forward, matmul_nn
 from .two_layer import (COLUMNS, GENERIC, ROWS, choose_path, rows_train_loop,
                         two_layer_cost_and_gradient)
@@ -323,7 +323,7 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     """Cost (float) of the net with flat parameters ``theta`` on ``X`` ``(n_x, m)``,
     ``Y`` ``(n_y, m)``; its gradient is written into ``grad`` (like ``theta``)."""
     theta = as_kernel_array(theta)
-    check_output_delta(output_activation, loss)
+    out_code, loss_code = output_codes(output_activation, loss)
     X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
     check_same_dtype(X=X, theta=theta)
     check_out("grad", grad, theta.shape, theta.dtype)
@@ -331,7 +331,7 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     plan = layout(dims, X.shape[1])
     return float(cost_and_gradient_kernel(
         X, rows_if_needed(X, plan), Y, theta, dims, plan, CODES[activation],
-        CODES[output_activation], LOSSES[loss], grad, np.empty(plan[3], X.dtype)))
+        out_code, loss_code, grad, np.empty(plan[3], X.dtype)))
 
 
 def train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
@@ -355,13 +355,12 @@ def _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
                 activation, output_activation, loss, gram):
     """:func:`train_loop` with ``gram`` from :func:`gram_matrix_if_useful` for this ``X``
     (None: decided and computed here)."""
-    check_output_delta(output_activation, loss)
+    out_code, loss_code = output_codes(output_activation, loss)
     X, Y, dims = _net_inputs(X, Y, theta, layer_dims)
     check_out("theta", theta, theta.shape, X.dtype)
     check_apart({"theta": theta}, {"X": X, "Y": Y})
     costs = np.empty(num_iterations, dtype=theta.dtype)
     K = gram_matrix_if_useful(X, dims, num_iterations) if gram is None else gram
     run_training(X, K, Y, theta, dims, num_iterations, float(learning_rate),
-                 GRAM_REFRESH_EVERY, CODES[activation], CODES[output_activation],
-                 LOSSES[loss], costs)
+                 GRAM_REFRESH_EVERY, CODES[activation], out_code, loss_code, costs)
     return costs

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_epoch, check_l2_penalty, check_output_delta, check_update
+from .._validation import check_epoch, check_l2_penalty, check_update
 from ._arrays import as_kernel_array
 from ._jit import loop_jit, wide_vectors
 from .activations import CODES
-from .backprop import LOSSES
+from .backprop import output_codes
 from .loop import _layer, cost_and_gradient_kernel, layout
 from .two_layer import ROWS
 
@@ -156,13 +156,13 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
               beta_2, epsilon, t, state, loss_scale=1.0) -> float:
     """One compiled epoch of mini-batch training -> the epoch's loss; see
     :func:`fastnn.optimizers.run_epoch`."""
-    check_output_delta(output_activation, loss)
+    out_code, loss_code = output_codes(output_activation, loss)
     dims = check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state)
     X = as_kernel_array(X)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
     return float(run_epoch_kernel(
         X, Y, theta, np.asarray(dims, np.int64), CODES[activation],
-        CODES[output_activation], LOSSES[loss], np.ascontiguousarray(order, np.int64),
+        out_code, loss_code, np.ascontiguousarray(order, np.int64),
         int(batch_size), float(alpha), float(loss_scale), solver == "adam",
         float(learning_rate), float(momentum), bool(nesterov), float(beta_1),
         float(beta_2), float(epsilon), int(t), state))
