@@ -8,7 +8,8 @@ same process and interleaved, and prints per workload and dtype:
 * the time per iteration of each backend (median over repeats of one
   ``train`` call of ``k`` iterations, divided by ``k``, after a warm-up call
   that compiles),
-* the speedup ``numpy time / numba time``,
+* the speedup ``numpy time / numba time``, and the range of that ratio over the
+  repeats (each repeat times both backends back to back),
 * the time of the step's matrix products alone (``np.matmul``, timed between
   the backends' calls) and the bound it sets: ``numpy time / matmul time`` is
   the largest speedup over NumPy that a step doing them as ``np.matmul`` does can
@@ -18,7 +19,7 @@ same process and interleaved, and prints per workload and dtype:
 * ``max |Δ params|`` of each backend against the NumPy reference after the
   same ``k`` iterations from the same start parameters,
 * the GFLOP/s of the Numba step and its fraction of this machine's matmul peak
-  (``np.dot`` of two 2048×2048 matrices, measured in the same run).
+  (``np.dot`` of two 2048×2048 matrices, timed between the same row's calls).
 
 The first-call time of the Numba ``train`` (compilation, or loading the on-disk
 cache unless ``FASTNN_CACHE=0``) is reported separately.  ``--compare torch,jax``
@@ -190,13 +191,17 @@ COMPARE: dict[str, Callable[[], Runner]] = {"torch": torch_runner, "jax": jax_ru
 
 
 # --------------------------------------------------------------------------- measuring
-def matmul_peak(dtype: str, n: int = 2048, repeats: int = 5) -> float:
-    """GFLOP/s of ``np.dot`` of two ``n×n`` matrices of ``dtype`` (best of ``repeats``)."""
+#: The matmul peak is the rate of ``np.dot`` of two ``PEAK_N × PEAK_N`` matrices.
+PEAK_N = 2048
+
+
+def peak_product(dtype: str) -> Callable[[], object]:
+    """One ``np.dot`` of two ``PEAK_N×PEAK_N`` matrices of ``dtype`` (``2·PEAK_N³``
+    flops), its output already written once."""
     rng = np.random.default_rng(0)
-    a, b = (rng.random((n, n)).astype(dtype) for _ in range(2))
+    a, b = (rng.random((PEAK_N, PEAK_N)).astype(dtype) for _ in range(2))
     out = np.dot(a, b)
-    best = min(_seconds(lambda: np.dot(a, b, out=out)) for _ in range(repeats))
-    return 2.0 * n**3 / best / 1e9
+    return lambda: np.dot(a, b, out=out)
 
 
 def _seconds(fn: Callable[[], object]) -> float:
@@ -238,7 +243,11 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
 
     Every call starts from the same parameters.  The first (warm-up) call of each
     backend is timed separately as ``first_call_seconds`` and its result is compared
-    with the ``numpy`` backend's.  Returns the result record of one table row.
+    with the ``numpy`` backend's.  The matmul peak (:func:`peak_product`, best of
+    ``repeats``) is timed between the calls too, so that the share of it a row reports
+    is measured beside the row: this machine's speed drifts by a third within minutes.
+    The speedup is the ratio of the backends' medians; ``speedup_range`` spans the
+    ratios of the calls of each repeat.  Returns the result record of one table row.
     """
     X, Y = workload.data(np.dtype(dtype))
     dims = list(workload.layer_dims)
@@ -258,16 +267,19 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
     if products is not None:
         _matmuls(products, 1)  # warm-up, which also touches the outputs' pages
 
+    peak = peak_product(dtype)
     calls: dict[str, list[float]] = {name: [] for name in runners}
-    matmul_calls = []
+    matmul_calls, peak_calls = [], []
     order = list(runners)
     for r in range(repeats):
         for name in order if r % 2 == 0 else order[::-1]:
             calls[name].append(_seconds(lambda: runners[name](X, Y, params, dims, iterations, lr)))
         if products is not None:
             matmul_calls.append(_seconds(lambda: _matmuls(products, iterations)))
+        peak_calls.append(_seconds(peak))
 
     per_it = {name: statistics.median(t) / iterations for name, t in calls.items()}
+    ratios = [a / b for a, b in zip(calls["numpy"], calls["numba"])]
     matmul_per_it = statistics.median(matmul_calls) / iterations if matmul_calls else None
     ref_params, ref_costs = results["numpy"]
     delta = {name: max(float(np.max(np.abs(np.asarray(p[k], np.float64) - ref_params[k])))
@@ -289,6 +301,8 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
         "first_call_overhead_seconds": {
             name: max(first[name] - statistics.median(calls[name]), 0.0) for name in runners},
         "speedup_numba_vs_numpy": per_it["numpy"] / per_it["numba"],
+        "speedup_range": [min(ratios), max(ratios)],
+        "matmul_peak_gflops": 2.0 * PEAK_N**3 / min(peak_calls) / 1e9,
         # the step's matrix products alone, and the speedup over numpy that a step
         # doing them with NumPy's BLAS cannot beat; None where numba does not (small
         # nets: compiled loops; through X.T @ X: fewer products)
@@ -310,8 +324,9 @@ def _disk_cache_on() -> bool:
     return bool(_jit.CACHE)
 
 
-def machine_info(peaks: dict[str, float], blas_threads: int | None) -> dict:
-    """CPU count, platform, library versions, BLAS pools and the measured matmul peak."""
+def machine_info(rows: list[dict], blas_threads: int | None) -> dict:
+    """CPU count, platform, library versions, BLAS pools and, per dtype, the best matmul
+    peak timed beside ``rows`` (results of :func:`time_backends`)."""
     import numba
     import scipy
     import scipy.linalg.cython_blas  # noqa: F401  (loaded, so threadpool_info sees it)
@@ -328,7 +343,9 @@ def machine_info(peaks: dict[str, float], blas_threads: int | None) -> dict:
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
         "fastnn_cache": _disk_cache_on(),
         "blas_threads_limit": blas_threads,
-        "matmul_peak_gflops": peaks,
+        "matmul_peak_gflops": {dt: max(r["matmul_peak_gflops"] for r in rows
+                                       if r["dtype"] == dt)
+                               for dt in dict.fromkeys(r["dtype"] for r in rows)},
         # np.dot in Numba kernels calls SciPy's BLAS; large products and NumPy call NumPy's.
         "blas": [{k: lib.get(k) for k in ("internal_api", "version", "num_threads",
                                           "architecture", "filepath")}
@@ -346,6 +363,23 @@ def _fmt_time(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
 
+#: What the table's columns mean, printed under it.
+FOOTNOTE = (
+    "per-iteration times are medians of one train call of `iters` steps / iters;",
+    "speedup = numpy/numba; range: its lowest and highest value over the repeats (both",
+    "backends timed back to back in each);",
+    "matmuls/it: the step's matrix products alone (np.matmul), timed beside the backends;",
+    "bound = numpy/matmuls, the largest speedup a step doing those products as np.matmul",
+    "does can reach (numba's float32 step computes W3's dW1 transposed, which OpenBLAS does",
+    "faster); both left out (-) where numba's step does not (small nets: compiled loops;",
+    "through X.T @ X: fewer products);",
+    "max|Δparams| is against the numpy backend after the same iterations;",
+    "GFLOP/s counts the step's matmul flops (no dA for the input layer), left out (-) where",
+    "numba trains through X.T @ X, which needs far fewer; % peak is of the matmul peak timed",
+    "between the same row's calls.",
+)
+
+
 def print_report(report: dict, file=None) -> None:
     """Print the machine header, the compile times and one table row per workload/dtype
     to ``file`` (default: standard output)."""
@@ -357,8 +391,11 @@ def print_report(report: dict, file=None) -> None:
         f"Python {info['python']}, numpy {info['numpy']}, numba {info['numba']}, "
         f"scipy {info['scipy']}, BLAS threads "
         f"{info['blas_threads_limit'] or 'default'}")
-    say("matmul peak (np.dot 2048x2048): " + ", ".join(
-        f"{dt} {g:.1f} GFLOP/s" for dt, g in info["matmul_peak_gflops"].items()))
+    peaks: dict[str, list[float]] = {}
+    for row in rows:
+        peaks.setdefault(row["dtype"], []).append(row["matmul_peak_gflops"])
+    say(f"matmul peak (np.dot {PEAK_N}x{PEAK_N}, timed beside each row): " + ", ".join(
+        f"{dt} {min(g):.1f}-{max(g):.1f} GFLOP/s" for dt, g in peaks.items()))
     cache = "on: may be a cache load" if info["fastnn_cache"] else "off"
     seen = {}
     for row in rows:  # the first workload of each dtype: it compiles the shared kernels
@@ -371,7 +408,7 @@ def print_report(report: dict, file=None) -> None:
 
     head = (["workload", "layer_dims", "m", "dtype", "iters"]
             + [f"{b}/it" for b in backends]
-            + ["speedup", "matmuls/it", "bound", "max|Δparams|"]
+            + ["speedup", "range", "matmuls/it", "bound", "max|Δparams|"]
             + [f"max|Δp| {b}" for b in backends if b not in ("numba", "numpy")]
             + ["numba GFLOP/s", "% peak"])
     table = [head]
@@ -384,12 +421,13 @@ def print_report(report: dict, file=None) -> None:
              row["dtype"], str(row["iterations"])]
             + [_fmt_time(t[b]) for b in backends]
             + [f"{row['speedup_numba_vs_numpy']:.2f}x",
+               "{:.2f}-{:.2f}".format(*row["speedup_range"]),
                "-" if floor is None else _fmt_time(floor),
                "-" if bound is None else f"{bound:.2f}x",
                f"{row['max_abs_delta_params']['numba']:.1e}"]
             + [f"{row['max_abs_delta_params'][b]:.1e}" for b in backends
                if b not in ("numba", "numpy")]
-            + ([f"{g:.2f}", f"{100 * g / info['matmul_peak_gflops'][row['dtype']]:.1f}%"]
+            + ([f"{g:.2f}", f"{100 * g / row['matmul_peak_gflops']:.1f}%"]
                if g is not None else ["-", "-"]))
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
     say()
@@ -398,15 +436,9 @@ def print_report(report: dict, file=None) -> None:
                       for j, (c, w) in enumerate(zip(r, widths))))
         if i == 0:
             say("  ".join("-" * w for w in widths))
-    say("\nper-iteration times are medians of one train call of `iters` steps / iters; "
-        "speedup = numpy/numba;\nmatmuls/it: the step's matrix products alone (np.matmul), "
-        "timed beside the backends; bound = numpy/matmuls, the largest\nspeedup a step "
-        "doing those products as np.matmul does can reach (numba's float32 step computes "
-        "W3's dW1 transposed,\nwhich OpenBLAS does faster); both left out (-) where numba's "
-        "step does not (small nets: compiled loops;\nthrough X.T @ X: fewer products);\n"
-        "max|Δparams| is against the numpy backend after the same iterations; GFLOP/s "
-        "counts the step's matmul flops\n(no dA for the input layer), left out (-) where "
-        "numba trains through X.T @ X, which needs far fewer.")
+    say()
+    for line in FOOTNOTE:
+        say(line)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -476,7 +508,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             notes.append(f"{lib} skipped: not importable ({exc})")
 
     with limit:
-        peaks = {dt: matmul_peak(dt) for dt in args.dtypes}
         rows = []
         for name in names:
             w = WORKLOADS[name]
@@ -484,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows.append(time_backends(runners, w, dt, args.iterations or w.iterations,
                                           args.repeats))
                 print(f"  done {name} {dt}", file=sys.stderr, flush=True)
-        info = machine_info(peaks, args.blas_threads)
+        info = machine_info(rows, args.blas_threads)
     report = {"machine": info, "notes": notes, "results": rows}
     print_report(report)
     if args.json:

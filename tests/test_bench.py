@@ -27,7 +27,6 @@ def test_bench_main_writes_json(tmp_path, capsys):
     assert machine["cpu_count"] >= 1
     assert {"numpy", "numba", "matmul_peak_gflops"} <= set(machine)
     assert set(machine["matmul_peak_gflops"]) == {"float64", "float32"}
-    assert all(g > 0 for g in machine["matmul_peak_gflops"].values())
 
     rows = {row["dtype"]: row for row in report["results"]}
     assert set(rows) == {"float64", "float32"}
@@ -38,9 +37,27 @@ def test_bench_main_writes_json(tmp_path, capsys):
         assert all(t > 0 for t in row["seconds_per_iteration"].values())
         assert row["first_call_seconds"]["numba"] > 0
         assert row["speedup_numba_vs_numpy"] > 0
+        assert row["speedup_range"] == [pytest.approx(row["speedup_numba_vs_numpy"])] * 2
         assert row["gflops"]["numba"] > 0
+        assert row["matmul_peak_gflops"] == machine["matmul_peak_gflops"][row["dtype"]] > 0
     assert rows["float64"]["max_abs_delta_params"]["numba"] < 1e-8
     assert rows["float32"]["max_abs_delta_params"]["numba"] < 1e-3
+
+
+def test_bench_speedup_range_and_peak_come_from_each_repeat(monkeypatch):
+    """time_backends pairs each repeat's calls for the range of the speedup, and takes the
+    peak from the fastest 2048² product timed between them (timings scripted here)."""
+    seconds = iter([1.0, 2.0, 0.5,   # repeat 0: numba, numpy, peak product
+                    3.0, 1.0, 0.25,  # repeat 1: numpy, numba (order reversed), peak
+                    2.0, 2.0, 1.0])  # repeat 2: numba, numpy, peak
+    monkeypatch.setattr(bench, "_seconds", lambda fn: next(seconds))
+    runners = {name: bench.fastnn_runner("numpy") for name in ("numba", "numpy")}
+    row = bench.time_backends(runners, bench.WORKLOADS["W1"], "float64", 2, 3)
+    assert row["seconds_per_iteration"] == {"numba": 0.5, "numpy": 1.0}  # medians / 2
+    assert row["speedup_numba_vs_numpy"] == 2.0
+    assert row["speedup_range"] == [1.0, 3.0]  # ratios 2, 3, 1
+    assert row["matmul_peak_gflops"] == pytest.approx(2 * 2048**3 / 0.25 / 1e9)
+    assert next(seconds, None) is None
 
 
 def test_bench_leaves_out_gflops_where_numba_trains_through_the_gram_matrix(tmp_path, capsys):
@@ -67,14 +84,16 @@ def test_bench_bounds_the_speedup_by_the_matmuls_of_a_blas_step(tmp_path, capsys
     assert w3["speedup_bound_matmuls"] == pytest.approx(
         w3["seconds_per_iteration"]["numpy"] / w3["matmul_seconds_per_iteration"])
     assert rows["W1"]["matmul_seconds_per_iteration"] is None
-    after_speedup = {}  # the table's words after the speedup column
+    after_range = {}  # the table's words after the speedup and range columns
     for line in capsys.readouterr().out.splitlines():
         words = line.split()
         if words and words[0] in rows:
             i = next(k for k, word in enumerate(words) if word.endswith("x"))
-            after_speedup[words[0]] = words[i + 1:i + 4]
-    assert after_speedup["W1"][:2] == ["-", "-"]
-    assert after_speedup["W3"][1] in ("ms", "µs") and after_speedup["W3"][2].endswith("x")
+            low, high = map(float, words[i + 1].split("-"))
+            assert low <= high
+            after_range[words[0]] = words[i + 2:i + 5]
+    assert after_range["W1"][:2] == ["-", "-"]
+    assert after_range["W3"][1] in ("ms", "µs") and after_range["W3"][2].endswith("x")
 
 
 def test_step_products_are_the_counted_flops():
