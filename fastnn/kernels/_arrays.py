@@ -12,9 +12,8 @@ def as_kernel_array(a: np.ndarray, copy: bool = False) -> np.ndarray:
     Copies only when needed (or always with ``copy=True``), so the kernels compile
     for a single layout per dtype and the caller's array is never written to.
     """
-    dtype = a.dtype.newbyteorder("=")
-    if copy or not a.flags.writeable or a.dtype != dtype:
-        return np.array(a, dtype=dtype, order="C", copy=True)
+    if copy or not a.flags.writeable or not a.dtype.isnative:
+        return np.array(a, dtype=a.dtype.newbyteorder("="), order="C", copy=True)
     return np.ascontiguousarray(a)
 
 

@@ -193,7 +193,10 @@ def linear_activation_forward(W, A_prev, b, activation, out=None):
     check_same_dtype(W=W, A_prev=A_prev)
     b = broadcast_input("b", b, (W.shape[0], 1), W.dtype)
     shape = (W.shape[0], A_prev.shape[1])
-    out = np.empty(shape, W.dtype) if out is None else check_out("out", out, shape, W.dtype)
-    check_apart({"out": out}, {"W": W, "A_prev": A_prev, "b": b})
+    if out is None:
+        out = np.empty(shape, W.dtype)
+    else:  # a new array overlaps nothing; a caller's might
+        check_out("out", out, shape, W.dtype)
+        check_apart({"out": out}, {"W": W, "A_prev": A_prev, "b": b})
     dense_forward(W, A_prev, b, CODES[activation], out)
     return out
