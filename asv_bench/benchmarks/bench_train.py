@@ -6,7 +6,9 @@ import io
 import subprocess
 import sys
 
-from .common import BACKENDS, DTYPES, WORKLOADS, run_train
+import fastnn
+
+from .common import BACKENDS, DTYPES, LEARNING_RATE, WORKLOADS, run_train, workload_data
 
 #: Iterations per timed ``train`` call, the same for both backends (and as in
 #: ``python -m fastnn bench``, except W1); divide the reported time by this to get
@@ -41,6 +43,29 @@ class TrainStep:
 
     def time_train(self, workload, dtype, backend):
         run_train(workload, dtype, backend, ITERATIONS[workload])
+
+
+class TutorialStep:
+    """One training step written the texts' way, one public call per stage:
+    ``forward_propagation``, ``compute_cost``, ``backward_propagation`` and
+    ``update_parameters``, on W1 and W3 (the step ``train`` runs compiled in one call).
+    Each call checks its inputs; at W1's size those checks are most of the time on
+    either backend (about 190 us of a step here)."""
+
+    params = (["W1", "W3"], DTYPES, BACKENDS)
+    param_names = ["workload", "dtype", "backend"]
+
+    def setup(self, workload, dtype, backend):
+        X, Y, params = workload_data(workload, dtype)
+        self.inputs = (X, Y, params, LEARNING_RATE[workload])
+        self.time_step(workload, dtype, backend)  # compile (numba) and warm the caches
+
+    def time_step(self, workload, dtype, backend):
+        X, Y, params, learning_rate = self.inputs
+        AL, cache = fastnn.forward_propagation(X, params, backend=backend)
+        fastnn.compute_cost(AL, Y)
+        grads = fastnn.backward_propagation(params, cache, X, Y, backend=backend)
+        fastnn.update_parameters(params, grads, learning_rate, backend=backend)
 
 
 class TrainPrinting:
