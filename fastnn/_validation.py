@@ -149,8 +149,7 @@ def _layer_keys(prefix: str, L: int) -> frozenset:
 
 def _one_dtype(name: str, arrays: dict) -> None:
     """All ``arrays`` (already real arrays) share one dtype, byte order aside."""
-    first = next(iter(arrays.values())).dtype
-    if all(a.dtype == first for a in arrays.values()):
+    if len({a.dtype for a in arrays.values()}) <= 1:
         return
     dtypes = {a.dtype.newbyteorder("=") for a in arrays.values()}
     if len(dtypes) > 1:
@@ -167,8 +166,8 @@ def check_params(params, dtype=None) -> list[tuple[np.ndarray, np.ndarray]]:
     """
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of W1, b1, ...; got {type(params).__name__}")
-    L = len(params) // 2
-    if L == 0 or params.keys() != _layer_keys("", L):
+    L = len(params) // 2  # the last layer's keys are tested first: no big set for junk
+    if L == 0 or f"W{L}" not in params or params.keys() != _layer_keys("", L):
         raise ValueError(f"params must have keys W1, b1, ..., WL, bL; got {_key_names(params)}")
     arrays = {f"params['{k}']": _real_array(f"params['{k}']", params[k])
               for l in range(1, L + 1) for k in (f"W{l}", f"b{l}")}
