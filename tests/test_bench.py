@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import fastnn
 import fastnn.reference
 from fastnn import bench
 
@@ -165,3 +166,21 @@ def test_flops_count_no_input_gradient():
     m = w3.m
     assert w3.flops_per_iteration() == 4 * m * (784 * 128 + 128) + 2 * m * 128
     assert w3.flops_per_iteration() == pytest.approx(4.0e9, rel=0.01)
+
+
+def test_asv_texts_step_computes_the_tutorial_step(monkeypatch):
+    """TextsStep's plain-NumPy baseline gives the cost and parameters of one step of the
+    tutorial functions (so TutorialStep and TextsStep time the same work)."""
+    monkeypatch.syspath_prepend(str(ASV_DIR))
+    from benchmarks import bench_train
+
+    X, Y = fastnn.datasets.planar_flower(40)
+    params = fastnn.initialize_parameters([2, 4, 1], seed=3, scale=0.5)
+    cost, new = bench_train.texts_step(X, Y, params, 1.2)
+    AL, cache = fastnn.forward_propagation(X, params, backend="numpy")
+    grads = fastnn.backward_propagation(params, cache, X, Y, backend="numpy")
+    expected = fastnn.update_parameters(params, grads, 1.2, backend="numpy")
+    assert cost == pytest.approx(fastnn.compute_cost(AL, Y), rel=1e-12)
+    assert new.keys() == expected.keys()
+    for key in new:
+        np.testing.assert_allclose(new[key], expected[key], rtol=1e-12, atol=1e-14)
