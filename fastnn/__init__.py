@@ -12,8 +12,10 @@ from .network import (backward_propagation, compute_cost, forward_propagation,
 
 __version__ = "0.1.0"
 
-# scikit-learn takes about a second to import: load the estimators on first use.
+# scikit-learn takes about a second to import, and Numba's kernels a few tenths:
+# load these modules (None: the name is the module) on first use.
 _LAZY = {"MLPClassifier": "estimators", "MLPRegressor": "estimators",
+         "estimators": None, "kernels": None, "optimizers": None,
          "persistence": None, "load": "persistence"}
 
 
@@ -26,6 +28,7 @@ def __getattr__(name):
 
 __all__ = [
     "MLPClassifier", "MLPRegressor", "backward_propagation", "compute_cost", "datasets",
-    "forward_propagation", "get_num_threads", "initialize_parameters", "load", "persistence",
-    "predict", "reference", "set_num_threads", "threads", "train", "update_parameters",
+    "estimators", "forward_propagation", "get_num_threads", "initialize_parameters",
+    "kernels", "load", "optimizers", "persistence", "predict", "reference",
+    "set_num_threads", "threads", "train", "update_parameters",
 ]

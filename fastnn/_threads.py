@@ -1,10 +1,11 @@
 """How many threads fastnn's work may use: Numba's pool and the BLAS pool, set together.
 
-Two pools can run fastnn's arithmetic in parallel: Numba's threading layer (for
-``parallel=True`` kernels) and the BLAS libraries: NumPy's OpenBLAS, which the
-compiled kernels call directly (see :mod:`fastnn.kernels.blas`) and the ``numpy``
-backend uses, and SciPy's, behind ``np.dot`` in compiled kernels where NumPy has
-no bundled OpenBLAS.  The functions here set both at once.
+fastnn's own kernels are single-threaded: only the BLAS libraries run its
+arithmetic in parallel: NumPy's OpenBLAS, which the compiled kernels call
+directly (see :mod:`fastnn.kernels.blas`) and the ``numpy`` backend uses, and
+SciPy's, behind ``np.dot`` in compiled kernels where NumPy has no bundled
+OpenBLAS.  The functions here also set Numba's thread count, for your own
+``parallel=True`` code run beside fastnn, so that one call limits both pools.
 
 * Numba's count is kept **per calling thread** by Numba and can never exceed
   ``numba.config.NUMBA_NUM_THREADS`` (fixed when Numba starts; set the

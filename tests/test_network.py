@@ -1,5 +1,7 @@
 """The tutorial-style API: both backends agree, networks learn, inputs stay untouched."""
 import re
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -303,6 +305,24 @@ def test_reference_module_has_the_tutorial_functions():
     p, c = fastnn.reference.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, seed=0)
     q, d = fastnn.train(X, Y, [2, 3, 1], num_iterations=3, learning_rate=1.0, seed=0)
     np.testing.assert_allclose(c, d, rtol=1e-12)
+
+
+@pytest.mark.jit_only  # a subprocess
+def test_every_public_submodule_is_an_attribute_after_import_fastnn():
+    """``fastnn.kernels`` and the like work after a bare ``import fastnn``, in a fresh
+    process (here other tests have imported them), and do not load scikit-learn early."""
+    code = ("import sys, fastnn\n"
+            "names = [n for n in fastnn.__all__ if n not in ('MLPClassifier', 'MLPRegressor',"
+            " 'estimators', 'load', 'persistence')]\n"
+            "[getattr(fastnn, n) for n in names]\n"
+            "assert 'sklearn' not in sys.modules\n"
+            "print(fastnn.kernels.__name__, fastnn.optimizers.__name__, fastnn.estimators.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["fastnn.kernels", "fastnn.optimizers", "fastnn.estimators"]
+    with pytest.raises(AttributeError, match="no attribute 'kernel'"):
+        fastnn.kernel
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -29,8 +29,8 @@ Numba's on-disk cache.
 
 The disk cache never stops fastnn from importing: it is decided once, here, at
 import.  ``FASTNN_CACHE=0`` turns it off.  Otherwise Numba is asked where it
-would cache a function of this directory (the package's ``__pycache__``, else
-``NUMBA_CACHE_DIR`` or ``~/.cache/numba``); when no place is writable (a
+would cache a function of this directory (``NUMBA_CACHE_DIR`` when set, else the
+package's ``__pycache__``, else ``~/.cache/numba``); when no place is writable (a
 read-only install with a read-only home), kernels are compiled in memory
 instead and one warning says so.  Every module that jits uses :data:`CACHE`.
 
@@ -38,8 +38,8 @@ The cache is never stale.  Numba keys a cached function on a hash of its own
 source file only, so a kernel that calls (and inlines) a function of another
 file would keep stale machine code after that file changed.  fastnn's kernels
 are therefore cached through locators (``NUMBA_CACHE_DIR`` when set, else the
-package's ``__pycache__``, else ``~/.cache/numba``, as Numba's own) whose source stamp is one hash of every ``.py`` file in
-this directory: editing any kernel file recompiles all kernels on next use,
+package's ``__pycache__``, else ``~/.cache/numba``, as Numba's own) whose
+source stamp is one hash of every ``.py`` file in this directory: editing any kernel file recompiles all kernels on next use,
 touching one recompiles nothing.
 """
 import hashlib

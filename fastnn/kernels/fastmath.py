@@ -73,10 +73,6 @@ instruction's own fast-math flags, so a ``loop_jit`` loop (``reassoc``,
 ``nsz``) calling them neither reassociates the range reductions nor loses
 the sign of -0.0.  Branches are written as ``a if cond else b`` on values that
 are already computed, which LLVM turns into selects.
-
-Caveat: Numba's on-disk cache of a kernel in another module is not
-invalidated when this file changes; clear ``__pycache__`` (or set
-``FASTNN_CACHE=0``) after editing it.
 """
 import math
 from typing import Callable
