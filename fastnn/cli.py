@@ -32,6 +32,8 @@ from .network import initialize_parameters, predict, train
 
 BACKENDS = ("numba", "numpy")
 PROG = "python -m fastnn"
+#: The default run's options, in run_demo's order, and their defaults.
+DEMO_DEFAULTS = {"--iterations": 10_000, "--print-every": 1_000, "--seed": 0}
 
 
 class UsageError(Exception):
@@ -331,13 +333,18 @@ def build_parser() -> argparse.ArgumentParser:
                     "speedup and the largest difference between their final parameters.",
         epilog=f"Run '{PROG} train --help' and '{PROG} bench --help' for the commands' options.")
     parser.add_argument("--version", action="version", version=f"fastnn {__version__}")
-    parser.add_argument("--iterations", type=_positive_int, default=10_000, metavar="N",
-                        help="training iterations of the default run (default: %(default)s; "
-                             "lower it for a quick check)")
-    parser.add_argument("--print-every", type=_positive_int, default=1_000, metavar="K",
-                        help="print the cost every K iterations (default: %(default)s)")
-    parser.add_argument("--seed", type=_seed, default=0,
-                        help="seed of the initial parameters (default: %(default)s)")
+    # the default run's options: None when not given, so that main can refuse them
+    # before a command (whose own --seed would otherwise replace this one silently)
+    parser.add_argument("--iterations", dest="demo_iterations", type=_positive_int,
+                        metavar="N", help=f"training iterations of the default run (default: "
+                                          f"{DEMO_DEFAULTS['--iterations']}; lower it for "
+                                          f"a quick check)")
+    parser.add_argument("--print-every", dest="demo_print_every", type=_positive_int,
+                        metavar="K", help=f"print the cost every K iterations (default: "
+                                          f"{DEMO_DEFAULTS['--print-every']})")
+    parser.add_argument("--seed", dest="demo_seed", type=_seed, metavar="SEED",
+                        help=f"seed of the initial parameters (default: "
+                             f"{DEMO_DEFAULTS['--seed']})")
     commands = parser.add_subparsers(dest="command", metavar="{train,bench}")
 
     fit = commands.add_parser(
@@ -380,6 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
+    demo = {flag: getattr(args, "demo_" + flag[2:].replace("-", "_")) for flag in DEMO_DEFAULTS}
+    given = [flag for flag, value in demo.items() if value is not None]
+    if args.command and given:
+        parser.error(f"{', '.join(given)} belong{'s' if len(given) == 1 else ''} to the "
+                     f"default run; give {args.command}'s options after '{args.command}'")
     if args.command == "bench":
         return run_bench(rest)
     if rest:
@@ -387,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return run_train(args)
-        run_demo(args.iterations, args.print_every, args.seed)
+        run_demo(*(DEMO_DEFAULTS[flag] if value is None else value
+                   for flag, value in demo.items()))
     except UsageError as exc:
         message = " ".join(str(exc).split())  # one line, whatever scikit-learn's message was
         print(f"{parser.prog}{' ' + args.command if args.command else ''}: error: {message}",

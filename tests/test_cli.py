@@ -194,6 +194,31 @@ def test_bad_options_exit_2(args, capsys):
     assert "error:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args, given", [
+    (["--seed", "5", "train", "a.csv"], "--seed belongs"),
+    (["--iterations", "5", "bench"], "--iterations belongs"),
+    (["--print-every", "5", "--seed", "1", "train", "a.csv", "--seed", "2"],
+     "--print-every, --seed belong"),
+])
+def test_default_run_options_before_a_command_exit_2(args, given, capsys, monkeypatch):
+    """A default-run option given before a command is refused, not dropped: train's own
+    --seed would silently replace it, and bench would run with its own iterations."""
+    monkeypatch.setattr(cli, "run_train", lambda args: pytest.fail("ran train"))
+    monkeypatch.setattr(cli, "run_bench", lambda argv: pytest.fail("ran bench"))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(args)
+    assert exit_info.value.code == 2
+    assert f"error: {given} to the default run" in capsys.readouterr().err
+
+
+def test_default_run_gets_its_options_and_defaults(monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "run_demo", lambda *a: calls.append(a))
+    assert cli.main(["--print-every", "7"]) == 0
+    assert cli.main(["--seed", "3", "--iterations", "20"]) == 0
+    assert calls == [(10_000, 7, 0), (20, 1_000, 3)]
+
+
 @pytest.mark.parametrize("values, expected", [
     (["3", "10", "70"], np.array([3, 10, 70])),
     (["2.0", "-1.0"], np.array([2, -1])),
