@@ -26,14 +26,28 @@ def make_parser(description: str, default_iterations: int) -> argparse.ArgumentP
     The default iteration count can be overridden by the environment variable
     ``FASTNN_EXAMPLE_ITERATIONS`` (the tests use it); ``--iterations`` wins over both.
     """
-    iterations = int(os.environ.get(ITERATIONS_ENV, default_iterations))
     parser = argparse.ArgumentParser(description=description)
+    try:
+        iterations = positive_int(os.environ.get(ITERATIONS_ENV, str(default_iterations)))
+    except argparse.ArgumentTypeError as exc:
+        parser.error(f"${ITERATIONS_ENV}: {exc}")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                         help="directory for the PNG files (default: %(default)s)")
-    parser.add_argument("--iterations", type=int, default=iterations, metavar="N",
+    parser.add_argument("--iterations", type=positive_int, default=iterations, metavar="N",
                         help=f"training iterations (default: %(default)s; also set by "
                              f"${ITERATIONS_ENV})")
     return parser
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {value}")
+    return value
 
 
 def accuracy(predicted: np.ndarray, expected: np.ndarray) -> float:

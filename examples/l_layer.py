@@ -11,11 +11,13 @@ curve and the decision boundary.
 """
 from __future__ import annotations
 
+import argparse
+
 import fastnn
 from fastnn.cli import compare_backends
 
 from _common import (accuracy, figure, make_parser, plot_costs, plot_decision_boundary,
-                     report, save_figure)
+                     positive_int, report, save_figure)
 
 LEARNING_RATE = 0.3  # larger rates make the cost oscillate in this deeper net
 
@@ -26,7 +28,10 @@ def main() -> None:
                         help="layer sizes separated by commas, 2 inputs first and 1 output "
                              "last (default: %(default)s)")
     args = parser.parse_args()
-    layer_dims = [int(n) for n in args.layer_dims.split(",")]
+    try:
+        layer_dims = [positive_int(n) for n in args.layer_dims.split(",")]
+    except argparse.ArgumentTypeError as exc:
+        parser.error(f"--layer-dims: {exc}")
     if len(layer_dims) < 2 or layer_dims[0] != 2 or layer_dims[-1] != 1:
         parser.error(f"--layer-dims must start with 2 (inputs) and end with 1 (output); "
                      f"got {args.layer_dims}")

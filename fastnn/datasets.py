@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_seed
+
 
 def planar_flower(m: int = 400, seed: int | None = 1) -> tuple[np.ndarray, np.ndarray]:
     """The two-class "flower" of text 003: ``X (2, m)`` float64, ``Y (1, m)`` float64.
@@ -16,7 +18,7 @@ def planar_flower(m: int = 400, seed: int | None = 1) -> tuple[np.ndarray, np.nd
     """
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2 or m % 2:
         raise ValueError(f"m must be an even int >= 2; got {m!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     half = m // 2
     X = np.empty((2, m))
     Y = np.empty((1, m))

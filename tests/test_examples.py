@@ -61,3 +61,14 @@ def test_iterations_option_wins_over_environment(tmp_path):
                          iterations_env=str(10**9), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "3 iterations" in result.stdout
+
+
+@pytest.mark.parametrize("script, args, env, message", [
+    ("xor.py", ["--iterations", "-1"], "20", "argument --iterations: expected an integer >= 1"),
+    ("xor.py", [], "abc", "$FASTNN_EXAMPLE_ITERATIONS: expected an integer >= 1; got 'abc'"),
+    ("l_layer.py", ["--layer-dims", "2,x,1"], "20", "--layer-dims: expected an integer >= 1"),
+])
+def test_bad_options_are_usage_errors(script, args, env, message, tmp_path):
+    result = run_example(script, *args, iterations_env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and message in result.stderr

@@ -30,6 +30,9 @@ def test_planar_flower_and_xor_data():
     assert np.abs(X).max() < 6  # petals of radius 4 plus noise
     np.testing.assert_array_equal(X, datasets.planar_flower()[0])  # seeded
     assert not np.array_equal(X, datasets.planar_flower(seed=2)[0])
+    for seed, error in ((-1, ValueError), (1.5, TypeError)):
+        with pytest.raises(error, match="seed must"):
+            datasets.planar_flower(seed=seed)
     X, Y = datasets.xor()
     np.testing.assert_array_equal(Y[0], np.logical_xor(X[0], X[1]))
 
