@@ -270,7 +270,7 @@ def load_data(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)``, rows are samples, from a ``.npz`` or ``.csv`` file."""
     file = Path(path)
     if not file.is_file():
-        raise UsageError(f"{path}: no such file")
+        raise UsageError(f"{path}: {'not a file' if file.exists() else 'no such file'}")
     suffix = file.suffix.lower()
     if suffix == ".csv":
         return load_csv(file, target)

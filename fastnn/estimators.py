@@ -422,8 +422,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 raise ValueError("classes must be passed on the first call to partial_fit")
             labels = unique_labels(classes) if incremental and not multilabel else present
             if not multilabel and len(labels) < 2:
-                raise ValueError(f"{type(self).__name__} needs at least 2 classes; got only "
-                                 f"one class, {labels[0]!r}")
+                found = f"only one class, {labels.tolist()[0]!r}" if len(labels) else "none"
+                raise ValueError(f"{type(self).__name__} needs at least 2 classes; got {found}")
             self.classes_ = labels
             self._y_type = ("multilabel-indicator" if multilabel
                             else "binary" if len(labels) == 2 else "multiclass")

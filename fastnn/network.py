@@ -93,7 +93,8 @@ def compute_cost(AL, Y, *, loss="log_loss", output_activation="sigmoid") -> floa
     """Average cost of predictions ``AL`` ``(n_y, m)`` against targets ``Y`` ``(n_y, m)``.
 
     ``log_loss``: binary cross-entropy after a sigmoid output, categorical after a
-    softmax output; ``squared_error``: ``sum((AL - Y)**2) / (2m)``.
+    softmax output; ``squared_error``: ``sum((AL - Y)**2) / (2m)``.  Log-loss needs
+    ``AL`` in [0, 1], and after a softmax, columns that sum to 1.
     """
     _, output_activation, loss = v.check_network("tanh", output_activation, loss)
     AL = v.check_array("AL", AL)
@@ -101,6 +102,11 @@ def compute_cost(AL, Y, *, loss="log_loss", output_activation="sigmoid") -> floa
         raise ValueError(f"AL must be probabilities in [0, 1] for loss='log_loss' (the output "
                          f"of a {output_activation}); got values in [{AL.min()}, {AL.max()}]")
     Y = v.check_targets(Y, AL.shape[1], AL.shape[0], output_activation, AL.dtype)
+    if output_activation == "softmax":  # rtol as scikit-learn's log_loss, which warns
+        sums = AL.sum(axis=0)
+        if not np.allclose(sums, 1, rtol=np.sqrt(np.finfo(AL.dtype).eps)):
+            raise ValueError(f"AL's columns must each sum to 1 (the output of a softmax); got "
+                             f"column sums in [{sums.min()}, {sums.max()}]")
     return reference.compute_cost(AL, Y, loss, output_activation)
 
 

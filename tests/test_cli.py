@@ -159,6 +159,7 @@ def write_bad_files(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["train", "missing.csv"], "no such file"),
+    (["train", "."], ".: not a file"),
     (["train", "data.txt"], "unknown file type '.txt'"),
     (["train", "data.csv", "--target", "colour"], "no column 'colour'"),
     (["train", "words.csv"], "must hold numbers"),

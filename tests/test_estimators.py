@@ -339,8 +339,12 @@ def test_bad_labels_are_explained():
     X, y = _classification()
     with pytest.raises(ValueError, match="Unknown label type"):
         MLPClassifier().fit(X, y + 0.5)
-    with pytest.raises(ValueError, match="at least 2 classes"):
+    with pytest.raises(ValueError, match="at least 2 classes; got only one class, 0.0$"):
         MLPClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="at least 2 classes; got only one class, 'a'$"):
+        MLPClassifier().fit(X, np.full(len(X), "a"))
+    with pytest.raises(ValueError, match="at least 2 classes; got none$"):
+        MLPClassifier().partial_fit(X, y, classes=[])
     with pytest.raises(ValueError, match="classes must be passed"):
         MLPClassifier().partial_fit(X, y)
     with pytest.raises(TypeError, match="positional"):  # scikit-learn's 3rd: sample_weight

@@ -524,6 +524,18 @@ def _mismatched_calls():
     }
 
 
+def test_a_weight_shape_error_gives_the_other_arrays_shapes():
+    """W and A_prev disagree: either may be the wrong one, so both shapes are named."""
+    with pytest.raises(ValueError, match=r"^W must have shape \(3, 5\) \(a column per row of "
+                                         r"A_prev, whose shape is \(5, 2\)\); got \(3, 2\)$"):
+        kernels.linear_forward(np.ones((3, 2)), np.ones((5, 2)), np.zeros((3, 1)))
+    with pytest.raises(ValueError, match=r"^W must have shape \(3, 5\) \(a row per unit of "
+                                         r"\(3, 2\) dZ, a column per row of \(5, 2\) A_prev\); "
+                                         r"got \(3, 4\)$"):
+        kernels.linear_backward(np.ones((3, 2)), np.ones((5, 2)), np.ones((3, 4)),
+                                np.empty((3, 5)), np.empty((3, 1)), np.empty((0, 2)))
+
+
 @pytest.mark.parametrize("case", list(_mismatched_calls()))
 def test_kernels_refuse_arrays_that_do_not_fit_together(case):
     name, call = _mismatched_calls()[case]

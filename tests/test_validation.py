@@ -226,6 +226,11 @@ TABLE = [
           r"\[0\.5, 1\.5\]", AL=np.array([[1.5, 0.5, 0.5, 0.5, 0.5]])),
     *rows(["compute_cost"], ValueError, r"AL must be probabilities .*got values in "
           r"\[-0\.5, 0\.5\]", AL=np.array([[-0.5, 0.5, 0.5, 0.5, 0.5]])),
+    *rows(["compute_cost"], ValueError, r"AL's columns must each sum to 1 \(the output of a "
+          r"softmax\); got column sums in \[1\.0, 1\.8\]", AL=np.where(np.arange(5) == 0, 0.9, 0.5) * np.ones((2, 1)), Y=Y2,
+          output_activation="softmax"),
+    *rows(["compute_cost"], ValueError, r"AL's columns must each sum to 1",
+          AL=(AL2 * (1 + 1e-3)).astype(np.float32), Y=Y2, output_activation="softmax"),
     # ------------------------------------------------------------------ cache
     *rows(["backward_propagation"], TypeError, r"cache must be the dict from "
           r"forward_propagation; got list", cache=list(CACHE.values())),
@@ -285,6 +290,17 @@ def test_the_valid_calls_are_valid():
     for entry in VALID:
         for backend in BACKENDS if entry in TAKES_BACKEND else [None]:
             call(entry, backend)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_outputs_pass_the_column_sum_check(dtype):
+    """Softmax outputs of any dtype and width sum to 1 within the check's tolerance."""
+    for n_y in (2, 10, 100):
+        X = _rng.standard_normal((4, 50)).astype(dtype)
+        params = fastnn.initialize_parameters([4, n_y], seed=n_y, scale=5.0, dtype=dtype)
+        AL, _ = fastnn.forward_propagation(X, params, output_activation="softmax")
+        Y = np.eye(n_y, dtype=dtype)[:, _rng.integers(0, n_y, 50)]
+        assert np.isfinite(fastnn.compute_cost(AL, Y, output_activation="softmax"))
 
 
 def test_the_table_covers_every_entry_point():

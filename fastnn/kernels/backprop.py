@@ -221,7 +221,8 @@ def _check_layer(dZ, A_prev, W, dW, db, dA_prev, dZ_name="dZ"):
     n, m = dZ.shape
     n_prev = A_prev.shape[0]
     check_shape("A_prev", A_prev, (n_prev, m), f" (a column per sample, like {dZ.shape} dZ)")
-    check_shape("W", W, (n, n_prev), " (a row per unit of dZ, a column per row of A_prev)")
+    check_shape("W", W, (n, n_prev), f" (a row per unit of {dZ.shape} dZ, a column per row "
+                                     f"of {A_prev.shape} A_prev)")
     check_same_dtype(dZ=dZ, A_prev=A_prev, W=W)
     check_out("dW", dW, (n, n_prev), dZ.dtype)
     check_out("db", db, (n, 1), dZ.dtype)

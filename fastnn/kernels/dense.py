@@ -189,7 +189,8 @@ def linear_forward(W, A_prev, b):
 def linear_activation_forward(W, A_prev, b, activation, out=None):
     """``g(W @ A_prev + b)`` written into ``out`` ``(n, m)`` (allocated when None)."""
     W, A_prev = matrix("W", W), matrix("A_prev", A_prev)
-    check_shape("W", W, (W.shape[0], A_prev.shape[0]), " (a column per row of A_prev)")
+    check_shape("W", W, (W.shape[0], A_prev.shape[0]),
+                f" (a column per row of A_prev, whose shape is {A_prev.shape})")
     check_same_dtype(W=W, A_prev=A_prev)
     b = broadcast_input("b", b, (W.shape[0], 1), W.dtype)
     shape = (W.shape[0], A_prev.shape[1])
