@@ -21,13 +21,6 @@ def run_module(*args: str, cwd=None) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def estimators():
-    """Skip ``train`` tests while fastnn.estimators is not installed."""
-    pytest.importorskip("fastnn.estimators",
-                        reason="'train' needs fastnn.estimators, not importable yet")
-
-
-@pytest.fixture
 def blobs():
     """40 samples, 3 features, two well-separated classes."""
     rng = np.random.default_rng(0)
@@ -96,7 +89,6 @@ def test_compare_backends_starts_both_from_the_same_parameters():
 # -- train ------------------------------------------------------------------------
 
 @jit_only
-@pytest.mark.usefixtures("estimators")
 def test_train_on_npz_saves_a_model(blobs, tmp_path, capsys):
     X, y = blobs
     np.savez(tmp_path / "data.npz", X=X, y=y)
@@ -114,7 +106,6 @@ def test_train_on_npz_saves_a_model(blobs, tmp_path, capsys):
 
 
 @jit_only
-@pytest.mark.usefixtures("estimators")
 def test_train_on_csv_with_named_target_and_string_labels(blobs, tmp_path, capsys):
     X, y = blobs
     labels = np.array(["cat", "dog"])[y]
@@ -132,7 +123,7 @@ def test_train_on_csv_with_named_target_and_string_labels(blobs, tmp_path, capsy
 # -- bench ------------------------------------------------------------------------
 
 def test_bench_forwards_every_argument(monkeypatch):
-    bench = pytest.importorskip("fastnn.bench", reason="fastnn.bench not importable yet")
+    from fastnn import bench
     received = []
     monkeypatch.setattr(bench, "main", lambda argv: received.append(argv) or 7)
     assert cli.main(["bench", "--workloads", "W1", "--help"]) == 7

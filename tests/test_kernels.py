@@ -121,7 +121,7 @@ def test_gemm_on_c_ordered_and_transposed_operands(rng, dtype, n, k, m):
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("n, n_prev, m", [(1, 3, 1), (4, 2, 400), (10, 33, 17)])
+@pytest.mark.parametrize("n, n_prev, m", [(1, 3, 1), (4, 2, 400), (10, 33, 17), (5, 1, 7)])
 def test_linear_activation_forward_into_out(rng, activation, dtype, n, n_prev, m):
     W = rng.standard_normal((n, n_prev)).astype(dtype)
     A_prev = rng.standard_normal((n_prev, m)).astype(dtype)
@@ -195,8 +195,10 @@ def test_compute_cost_of_right_certain_outputs(output_activation, dtype):
 @pytest.mark.parametrize("output_activation, loss", OUTPUTS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_output_delta(rng, output_activation, loss, dtype, layout):
-    shape = (3, 41)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 41), (3, 41), (2, 1), (10, 257)])
+def test_output_delta(rng, output_activation, loss, dtype, layout, shape):
+    if output_activation == "softmax" and shape[0] == 1:
+        pytest.skip("softmax needs at least two outputs")
     AL = in_layout(outputs(rng, output_activation, shape, dtype), layout)
     Y = in_layout(targets(rng, output_activation, shape, dtype), layout)
     read_only(AL, Y)
@@ -250,7 +252,7 @@ def test_linear_activation_backward(rng, activation, dtype, n, n_prev, m):
 @pytest.mark.parametrize("output_activation, loss", OUTPUTS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n_x, n_h, n_y, m", [(2, 4, 1, 400), (1, 1, 1, 1), (4096, 3, 1, 35),
-                                              (5, 17, 3, 9)])
+                                              (5, 17, 3, 9), (2, 4, 2, 33), (100, 3, 2, 35)])
 def test_two_layer_backward(rng, activation, output_activation, loss, dtype, n_x, n_h, n_y, m):
     if output_activation == "softmax" and n_y == 1:
         pytest.skip("softmax needs at least two outputs")
@@ -277,6 +279,10 @@ def test_sgd_update(rng, dtype, size):
     reference.sgd_update(ref, grad, 0.3)
     assert_close(fast, ref)
     assert not np.array_equal(fast, theta)
+    strided = np.repeat(grad, 2)[::2]  # the same values, not contiguous
+    kernels.sgd_update(fast, strided, 0.3)
+    reference.sgd_update(ref, strided, 0.3)
+    assert_close(fast, ref)
 
 
 TRAIN_CASES = [
@@ -407,6 +413,29 @@ def test_cost_and_gradient(rng, layer_dims, dtype, m):
     assert_close(grads["fast"], grads["ref"])
 
 
+@pytest.mark.parametrize("activation", DERIVATIVES)
+@pytest.mark.parametrize("output_activation, loss", OUTPUTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_x, n_h", [(1, 3), (2, 4), (100, 3), (5, 20)],
+                         ids=["columns-1-input", "columns", "rows", "layer-by-layer"])
+def test_cost_and_gradient_of_every_activation_and_output(rng, activation, output_activation,
+                                                          loss, dtype, n_x, n_h):
+    """Each path of test_cost_and_gradient with the other activations and losses (two
+    outputs, so that softmax fits too)."""
+    layer_dims, m = [n_x, n_h, 2], 33
+    X = rng.random((n_x, m)).astype(dtype)
+    Y = targets(rng, output_activation, (2, m), dtype)
+    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))
+    theta = (0.3 * rng.standard_normal(n_params)).astype(dtype)
+    read_only(X, Y, theta)
+    grads = {name: np.full(n_params, np.nan, dtype) for name in ("fast", "ref")}
+    args = (layer_dims, activation, output_activation, loss)
+    cost_fast = kernels.cost_and_gradient(X, Y, theta, *args, grads["fast"])
+    cost_ref = reference.cost_and_gradient(X, Y, theta, *args, grads["ref"])
+    assert cost_fast == pytest.approx(cost_ref, rel=1e-12 if dtype == np.float64 else 1e-5)
+    assert_close(grads["fast"], grads["ref"])
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m", [dense.TRANSPOSED_MIN_SAMPLES - 1, dense.TRANSPOSED_MIN_SAMPLES])
 @pytest.mark.parametrize("layer_dims", [[70, 20, 1], [30, 40, 20]])
@@ -424,6 +453,93 @@ def test_cost_and_gradient_on_either_side_of_the_transposed_product(rng, layer_d
     kernels.cost_and_gradient(X, Y, theta, *args, grads["fast"])
     reference.cost_and_gradient(X, Y, theta, *args, grads["ref"])
     assert_close(grads["fast"], grads["ref"])
+
+
+def _layout_cases(rng, dtype, layout):
+    """Name -> (kernel twin's name, its arguments with every input array in ``layout``)
+    for the twins whose other tests pass C-ordered arrays only."""
+    def r(*shape):
+        return in_layout(rng.standard_normal(shape).astype(dtype), layout)
+
+    def probabilities(output_activation, n, m):
+        return in_layout(outputs(rng, output_activation, (n, m), dtype), layout)
+
+    def labels(output_activation, n, m):
+        return in_layout(targets(rng, output_activation, (n, m), dtype), layout)
+
+    # 3 inputs and 4 units: the kernels' own small products; 8 and 9: BLAS's
+    X, Xrows = r(3, 40), in_layout(rng.random((100, 40)).astype(dtype), layout)
+    X8, A9 = r(8, 40), in_layout(np.tanh(rng.standard_normal((9, 40))).astype(dtype), layout)
+    theta = in_layout((0.3 * rng.standard_normal((1, 26))).astype(dtype), layout)[0]
+    theta_rows = in_layout((0.3 * rng.standard_normal((1, 409))).astype(dtype), layout)[0]
+    return {
+        "forward, tanh": ("linear_activation_forward", (r(4, 3), X, r(4, 1), "tanh")),
+        "forward, softmax": ("linear_activation_forward", (r(9, 8), X8, r(9, 1), "softmax")),
+        "cost, sigmoid": ("compute_cost", (probabilities("sigmoid", 1, 40),
+                                           labels("sigmoid", 1, 40), "log_loss", "sigmoid")),
+        "cost, softmax": ("compute_cost", (probabilities("softmax", 3, 40),
+                                           labels("softmax", 3, 40), "log_loss", "softmax")),
+        "activation backward": ("linear_activation_backward", (r(9, 40), A9, X8, r(9, 8),
+                                                               "tanh")),
+        "two-layer backward": ("two_layer_backward", (X8, labels("sigmoid", 1, 40), r(9, 8),
+                                                      r(1, 9), A9, probabilities("sigmoid", 1, 40),
+                                                      "tanh", "sigmoid", "log_loss")),
+        "cost and gradient, columns": ("cost_and_gradient", (X, labels("softmax", 2, 40), theta,
+                                                             [3, 4, 2], "tanh", "softmax",
+                                                             "log_loss")),
+        "cost and gradient, rows": ("cost_and_gradient", (Xrows, labels("sigmoid", 1, 40),
+                                                          theta_rows, [100, 4, 1], "relu",
+                                                          "sigmoid", "log_loss")),
+        "train loop": ("train_loop", (X, labels("sigmoid", 1, 40), theta[:21], [3, 4, 1], 5,
+                                      0.1, "tanh", "sigmoid", "log_loss")),
+    }
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["F", "strided"])
+@pytest.mark.parametrize("case", list(_layout_cases(np.random.default_rng(0), np.float64, "C")))
+def test_kernels_take_inputs_in_any_layout(rng, case, dtype, layout):
+    """The twins tested above with C-ordered inputs only, on Fortran-ordered and strided
+    inputs (outputs and in-place arrays stay C-ordered, as the kernels require)."""
+    name, args = _layout_cases(rng, dtype, layout)[case]
+    args = list(args)
+    for i, a in enumerate(args):
+        if isinstance(a, np.ndarray):
+            # a row or a column in Fortran order is also C-ordered: only matrices must differ
+            assert a.ndim < 2 or min(a.shape) == 1 or not a.flags.c_contiguous, (case, i)
+            read_only(a)
+    if name == "linear_activation_backward":  # dA (made dZ in place) and the gradients
+        n, m = args[1].shape
+        args[0] = np.ascontiguousarray(args[0])
+        fast = [args[0].copy(), *_backward_buffers(n, args[2].shape[0], m, dtype, False)]
+        ref = [args[0].copy(), *_backward_buffers(n, args[2].shape[0], m, dtype, False)]
+        kernels.linear_activation_backward(fast[0], *args[1:], *fast[1:])
+        reference.linear_activation_backward(ref[0], *args[1:], *ref[1:])
+        got, expected = fast, ref
+    elif name in ("cost_and_gradient", "train_loop"):  # theta or grad is written
+        theta = args[2]
+        fast, ref = np.ascontiguousarray(theta), np.ascontiguousarray(theta)
+        if name == "cost_and_gradient":
+            grads = [np.full(theta.size, np.nan, dtype) for _ in range(2)]
+            costs = (getattr(kernels, name)(*args, grads[0]),
+                     getattr(reference, name)(*args, grads[1]))
+            got, expected = [costs[0], grads[0]], [costs[1], grads[1]]
+        else:
+            fast, ref = fast.copy(), ref.copy()
+            args_fast, args_ref = list(args), list(args)
+            args_fast[2], args_ref[2] = fast, ref
+            got = [getattr(kernels, name)(*args_fast), fast]
+            expected = [getattr(reference, name)(*args_ref), ref]
+    else:
+        got, expected = [getattr(kernels, name)(*args)], [getattr(reference, name)(*args)]
+    for g, e in zip(got, expected):
+        if isinstance(e, tuple):
+            for gi, ei in zip(g, e):
+                assert_close(gi, ei)
+        elif isinstance(e, float):
+            assert g == pytest.approx(e, rel=1e-12 if dtype == np.float64 else 1e-5)
+        else:
+            assert_close(g, e)
 
 
 def test_output_buffers_in_the_wrong_layout_are_refused(rng):
