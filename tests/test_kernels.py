@@ -1,5 +1,8 @@
 """Every Numba kernel against its NumPy twin: shapes, dtypes, layouts, activations, losses."""
 import inspect
+import os
+import subprocess
+import sys
 
 import numba
 import numpy as np
@@ -8,6 +11,7 @@ import pytest
 from fastnn import kernels, reference
 from fastnn.kernels import dense, loop
 from fastnn.kernels._jit import LOOP_FLAGS
+from fastnn.kernels.blas import NUMPY_CBLAS
 from fastnn.kernels.activations import CODES
 from fastnn.kernels.backprop import LOSSES
 from conftest import DTYPES, LAYOUTS, assert_close, in_layout, read_only
@@ -114,9 +118,19 @@ def test_gemm_on_c_ordered_and_transposed_operands(rng, dtype, n, k, m):
             out = np.full((n, m), np.nan, dtype)
             dense.gemm(A, B, out)
             assert_close(out, expected)
-    if n > 1 and m > 1:
+    if n > 1 and m > 1 and NUMPY_CBLAS:  # (np.dot's out is refused when compiling)
         with pytest.raises(ValueError, match="C-"):  # out must be C-contiguous
             dense.gemm(A0, B0, np.empty((m, n), dtype).T)
+
+
+@pytest.mark.jit_only  # a subprocess
+def test_fastnn_numpy_blas_0_selects_np_dot():
+    """.ci/run tests the np.dot path through this switch: it must take effect."""
+    code = ("import fastnn.kernels.blas as b, fastnn.kernels.dense as d; "
+            "print(b.NUMPY_CBLAS, 'np.dot' in d.gemm.__doc__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "FASTNN_NUMPY_BLAS": "0"}, timeout=120)
+    assert out.stdout.strip() == "None True", out.stderr
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)

@@ -11,13 +11,15 @@ names, not the addresses) call it directly, without an object-mode call (about
 4 us each, and 60-80 ms to compile in every new process).  It is the same library
 instance, so ``fastnn.set_num_threads`` and threadpoolctl limit its threads.
 
-:data:`NUMPY_CBLAS` is None where NumPy has no such library (other builds of
-NumPy), and when Numba is switched off; :func:`fastnn.kernels.dense.gemm` then
-uses ``np.dot``.
+:data:`NUMPY_CBLAS` is None where NumPy has no such library (NumPy 1.x wheels,
+conda builds), when Numba is switched off, and with ``FASTNN_NUMPY_BLAS=0`` in
+the environment (how the tests reach that path here);
+:func:`fastnn.kernels.dense.gemm` then uses ``np.dot``.
 """
 from __future__ import annotations
 
 import ctypes
+import os
 import pathlib
 
 import numba
@@ -33,7 +35,7 @@ def _find_numpy_cblas() -> str | None:
     """Path of the OpenBLAS bundled with NumPy (Linux wheels), after registering its
     ``cblas_?gemm`` and ``cblas_?gemv`` as ``fastnn_cblas_?gemm`` and
     ``fastnn_cblas_?gemv``; None when there is none."""
-    if numba.config.DISABLE_JIT:
+    if numba.config.DISABLE_JIT or os.environ.get("FASTNN_NUMPY_BLAS", "1") == "0":
         return None
     libs = pathlib.Path(np.__file__).resolve().parent.parent / "numpy.libs"
     for path in sorted(libs.glob("libscipy_openblas64_*.so")):
