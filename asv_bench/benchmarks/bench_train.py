@@ -155,3 +155,8 @@ class TrainMemory:
 
     def peakmem_train(self, workload, dtype, backend):
         run_train(workload, dtype, backend, 1)
+
+    def peakmem_data_only(self, workload, dtype, backend):
+        """The baseline of ``peakmem_train``: the same process, imports and data, without
+        the call (the difference is what training adds, Numba's loaded code included)."""
+        workload_data(workload, dtype)
