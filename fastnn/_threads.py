@@ -1,10 +1,10 @@
 """How many threads fastnn's work may use: Numba's pool and the BLAS pool, set together.
 
-fastnn's own kernels are single-threaded: only the BLAS libraries run its
-arithmetic in parallel: NumPy's OpenBLAS, which the compiled kernels call
-directly (see :mod:`fastnn.kernels.blas`) and the ``numpy`` backend uses, and
+fastnn's own kernels are single-threaded; only the BLAS libraries run its
+arithmetic in parallel (NumPy's OpenBLAS, which the compiled kernels call
+directly, see :mod:`fastnn.kernels.blas`, and the ``numpy`` backend uses; and
 SciPy's, behind ``np.dot`` in compiled kernels where NumPy has no bundled
-OpenBLAS.  The functions here also set Numba's thread count, for your own
+OpenBLAS).  The functions here also set Numba's thread count, for your own
 ``parallel=True`` code run beside fastnn, so that one call limits both pools.
 
 * Numba's count is kept **per calling thread** by Numba and can never exceed

@@ -522,28 +522,22 @@ def test_kernels_take_inputs_in_any_layout(rng, case, dtype, layout):
             # a row or a column in Fortran order is also C-ordered: only matrices must differ
             assert a.ndim < 2 or min(a.shape) == 1 or not a.flags.c_contiguous, (case, i)
             read_only(a)
-    if name == "linear_activation_backward":  # dA (made dZ in place) and the gradients
-        n, m = args[1].shape
-        args[0] = np.ascontiguousarray(args[0])
-        fast = [args[0].copy(), *_backward_buffers(n, args[2].shape[0], m, dtype, False)]
-        ref = [args[0].copy(), *_backward_buffers(n, args[2].shape[0], m, dtype, False)]
+    if name == "linear_activation_backward":  # dA is made dZ in place: C order, as required
+        dA = np.ascontiguousarray(args[0])
+        n_prev, (n, m) = args[2].shape[0], dA.shape
+        fast = [dA.copy(), *_backward_buffers(n, n_prev, m, dtype, False)]
+        ref = [dA.copy(), *_backward_buffers(n, n_prev, m, dtype, False)]
         kernels.linear_activation_backward(fast[0], *args[1:], *fast[1:])
         reference.linear_activation_backward(ref[0], *args[1:], *ref[1:])
         got, expected = fast, ref
-    elif name in ("cost_and_gradient", "train_loop"):  # theta or grad is written
-        theta = args[2]
-        fast, ref = np.ascontiguousarray(theta), np.ascontiguousarray(theta)
-        if name == "cost_and_gradient":
-            grads = [np.full(theta.size, np.nan, dtype) for _ in range(2)]
-            costs = (getattr(kernels, name)(*args, grads[0]),
-                     getattr(reference, name)(*args, grads[1]))
-            got, expected = [costs[0], grads[0]], [costs[1], grads[1]]
-        else:
-            fast, ref = fast.copy(), ref.copy()
-            args_fast, args_ref = list(args), list(args)
-            args_fast[2], args_ref[2] = fast, ref
-            got = [getattr(kernels, name)(*args_fast), fast]
-            expected = [getattr(reference, name)(*args_ref), ref]
+    elif name == "cost_and_gradient":  # theta in the layout; grad written: C order
+        grads = [np.full(args[2].size, np.nan, dtype) for _ in range(2)]
+        got = [kernels.cost_and_gradient(*args, grads[0]), grads[0]]
+        expected = [reference.cost_and_gradient(*args, grads[1]), grads[1]]
+    elif name == "train_loop":  # theta is trained in place: a C-ordered copy for each
+        thetas = [np.array(args[2], order="C") for _ in range(2)]
+        got = [kernels.train_loop(*args[:2], thetas[0], *args[3:]), thetas[0]]
+        expected = [reference.train_loop(*args[:2], thetas[1], *args[3:]), thetas[1]]
     else:
         got, expected = [getattr(kernels, name)(*args)], [getattr(reference, name)(*args)]
     for g, e in zip(got, expected):

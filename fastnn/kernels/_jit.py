@@ -39,8 +39,8 @@ source file only, so a kernel that calls (and inlines) a function of another
 file would keep stale machine code after that file changed.  fastnn's kernels
 are therefore cached through locators (``NUMBA_CACHE_DIR`` when set, else the
 package's ``__pycache__``, else ``~/.cache/numba``, as Numba's own) whose
-source stamp is one hash of every ``.py`` file in this directory: editing any kernel file recompiles all kernels on next use,
-touching one recompiles nothing.
+source stamp is one hash of every ``.py`` file in this directory: editing any
+kernel file recompiles all kernels on next use, touching one recompiles nothing.
 """
 import hashlib
 import os
