@@ -60,10 +60,14 @@ def check_network(activation, output_activation, loss) -> tuple[str, str, str]:
 
 
 def check_output_delta(output_activation, loss) -> None:
-    """The output layer's delta exists for this pair: not for softmax with squared error,
-    whose delta would need the softmax's Jacobian (no twin computes it)."""
+    """The twins compute the output layer's delta for this pair: log-loss after a sigmoid
+    or softmax (``AL - Y``), squared error after any output but softmax, whose delta
+    would need the softmax's Jacobian."""
     if loss == "squared_error" and output_activation == "softmax":
         raise ValueError("output_activation='softmax' goes with loss='log_loss' only")
+    if loss == "log_loss" and output_activation not in ("sigmoid", "logistic", "softmax"):
+        raise ValueError(f"loss='log_loss' needs output_activation 'sigmoid' or 'softmax'; "
+                         f"got {output_activation!r}")
 
 
 def float_dtype(a: np.ndarray) -> np.dtype:

@@ -1,7 +1,8 @@
 """NumPy reference implementation: the readable truth the kernels are tested against.
 
-Every function here has a Numba twin with the same name and arguments in
-:mod:`fastnn.kernels` (the names are listed in :data:`KERNEL_NAMES`).  The math
+Every function named in :data:`KERNEL_NAMES` has a Numba twin with the same name
+and arguments in :mod:`fastnn.kernels`; the others (``forward_propagation``,
+``train``, ...) are the tutorial steps written with them.  The math
 follows the tutorial texts: columns are samples, so ``X`` is ``(n_x, m)``, an
 activation ``A_l`` is ``(n_l, m)``, ``W_l`` is ``(n_l, n_{l-1})`` and ``b_l``
 is ``(n_l, 1)``.

@@ -724,6 +724,19 @@ def test_twins_refuse_the_delta_of_softmax_with_squared_error(twins):
                               "squared_error", "softmax") == 0.25  # the cost is defined
 
 
+@pytest.mark.parametrize("twins", [kernels, reference], ids=["kernels", "reference"])
+@pytest.mark.parametrize("output_activation", ["identity", "tanh", "relu"])
+def test_twins_refuse_the_delta_of_log_loss_after_other_outputs(twins, output_activation):
+    """``AL - Y`` is log-loss's delta after a sigmoid or softmax only; both twins used to
+    return it after these outputs too (a wrong gradient, found against finite
+    differences)."""
+    calls = _name_calls(twins, output_activation=output_activation, loss="log_loss")
+    for call in ("delta", "gradient", "two_layer", "train"):
+        with pytest.raises(ValueError, match=f"loss='log_loss' needs output_activation "
+                                             f"'sigmoid' or 'softmax'; got '{output_activation}'"):
+            calls[call]()
+
+
 def test_twins_take_logistic_for_sigmoid():
     ref = _name_calls(reference, "logistic", "logistic")
     fast = _name_calls(kernels, "logistic", "logistic")

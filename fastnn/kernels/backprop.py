@@ -17,9 +17,10 @@ LOSSES = Names("loss", {"log_loss": LOG_LOSS, "squared_error": SQUARED_ERROR})
 
 def output_codes(output_activation, loss) -> tuple[int, int]:
     """The codes of an output activation and a loss, for a step that computes the output
-    layer's delta (so not softmax with squared error: :func:`check_output_delta`)."""
+    layer's delta (a pair :func:`check_output_delta` accepts)."""
+    codes = CODES[output_activation], LOSSES[loss]  # unknown names first
     check_output_delta(output_activation, loss)
-    return CODES[output_activation], LOSSES[loss]
+    return codes
 
 
 @loop_jit
@@ -67,8 +68,8 @@ def _all_zero_or_one(Y):
 
 @loop_jit
 def output_delta_kernel(AL, Y, out_code, loss, out):
-    """``out = dZ_L``: ``AL - Y``, times ``g'(AL)`` for squared error after a
-    sigmoid or tanh output."""
+    """``out = dZ_L``: ``AL - Y``, times ``g'(AL)`` for squared error after an output
+    other than identity."""
     wide_vectors()
     n, m = AL.shape
     for i in range(n):
