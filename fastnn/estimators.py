@@ -218,7 +218,7 @@ class _BaseMLP(BaseEstimator):
             if self.batch_size > n:
                 warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training "
                               "samples; it is clipped to the number of samples")
-            batch = min(self.batch_size, n)
+            batch = int(min(self.batch_size, n))  # a NumPy int would wrap around in t_
         self._run_epochs(as_kernel_array(X.T), as_kernel_array(Y.T), theta, dims, batch, rng,
                          incremental, X_val if self.early_stopping else None,
                          Y_val if self.early_stopping else None)

@@ -10,7 +10,9 @@ optimizer's state (momentum, Adam moments) is not stored: ``partial_fit`` after
 from __future__ import annotations
 
 import json
+import numbers
 import zipfile
+import zlib
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -25,6 +27,11 @@ FITTED = ("n_features_in_", "n_iter_", "t_", "loss_", "best_loss_", "best_valida
           "n_layers_", "n_outputs_", "out_activation_", "loss_curve_", "validation_scores_",
           "_no_improvement_count", "_y_type")
 LABEL_ARRAYS = ("classes_", "feature_names_in_")
+#: A classifier's target type -> the output activation it trains.
+OUTPUTS_BY_TARGET = {"binary": "logistic", "multiclass": "softmax",
+                     "multilabel-indicator": "logistic"}
+#: What reading a damaged member of the archive can raise.
+READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError)
 
 
 def _json_default(value):
@@ -70,9 +77,10 @@ def save(estimator, path) -> None:
 def load(path):
     """Read an estimator written by :func:`save` (or ``estimator.save``).
 
-    A file that is not such an estimator, or whose contents do not fit together
-    (unknown entries, bad parameters, weights of the wrong dtype or shape or not
-    finite, labels that do not match the outputs), raises ``ValueError``.
+    A file that is not such an estimator, is damaged, or whose contents do not fit
+    together (unknown entries, bad parameters, weights of the wrong dtype or shape or
+    not finite, labels or output settings that do not match the outputs), raises
+    ``ValueError``.
     """
     try:
         data = np.load(path, allow_pickle=False)
@@ -98,14 +106,51 @@ def load(path):
             raise _invalid(path, mismatch)
         for name in LABEL_ARRAYS:
             if name in data.files:
-                labels = data[name]
+                labels = _read(data, name, path)
                 setattr(estimator, name,
                         labels.astype(object) if name in meta["object_arrays"] else labels)
-        classes = getattr(estimator, "classes_", None)
-        n_out = estimator.n_outputs_
-        if classes is not None and len(classes) != (2 if n_out == 1 else n_out):
-            raise _invalid(path, f"{len(classes)} classes for {n_out} outputs")
+        mismatch = _outputs_mismatch(estimator)
+        if mismatch:
+            raise _invalid(path, mismatch)
     return estimator
+
+
+def _read(data, name: str, path) -> np.ndarray:
+    """The array ``name`` of the archive; a damaged member is a ``ValueError``."""
+    try:
+        return data[name]
+    except READ_ERRORS as exc:
+        raise _invalid(path, f"'{name}' cannot be read ({exc})") from None
+
+
+def _outputs_mismatch(estimator) -> str | None:
+    """What is wrong when the settings ``predict`` uses (output activation, target type,
+    classes, feature names) do not fit the estimator's class and outputs, else None."""
+    out, n_out = getattr(estimator, "out_activation_", None), estimator.n_outputs_
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None and names.shape != (estimator.n_features_in_,):
+        return (f"feature_names_in_ has shape {names.shape} for "
+                f"{estimator.n_features_in_} features")
+    if isinstance(estimator, MLPRegressor):
+        if out != "identity":
+            return f"out_activation_ is {out!r}; a regressor's is 'identity'"
+        if hasattr(estimator, "classes_") or hasattr(estimator, "_y_type"):
+            return "a regressor has no classes_"
+        return None
+    y_type, classes = getattr(estimator, "_y_type", None), getattr(estimator, "classes_", None)
+    if y_type not in OUTPUTS_BY_TARGET:
+        return f"_y_type is {y_type!r}; expected one of {', '.join(map(repr, OUTPUTS_BY_TARGET))}"
+    if classes is None or classes.ndim != 1 or len(np.unique(classes)) != len(classes):
+        return "classes_ must be a 1-D array of distinct labels"
+    if y_type == "binary":
+        fits = len(classes) == 2 and n_out == 1
+    else:  # one output per class; multiclass means at least 3 of them
+        fits = n_out == len(classes) and (y_type != "multiclass" or n_out >= 3)
+    if not fits:
+        return f"{len(classes)} classes for {n_out} outputs ({y_type} targets)"
+    if out != OUTPUTS_BY_TARGET[y_type]:
+        return f"out_activation_ is {out!r}; {y_type} targets train {OUTPUTS_BY_TARGET[y_type]!r}"
+    return None
 
 
 def _hidden_mismatch(estimator) -> str | None:
@@ -124,13 +169,19 @@ def _invalid(path, why: str) -> ValueError:
 
 def _read_meta(data, path) -> dict:
     """The JSON part of the file, checked for its format, class and entries."""
+    if "meta" not in data.files:
+        raise _invalid(path, "no readable 'meta' entry")
     try:
-        meta = json.loads(data["meta"].item())
-    except (KeyError, ValueError, TypeError):
+        meta = json.loads(_read(data, "meta", path).item())
+    except (ValueError, TypeError):
         raise _invalid(path, "no readable 'meta' entry") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+    version = meta.get("format") if isinstance(meta, dict) else None
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise ValueError(f"{path} was written by a newer fastnn (file format {version}; this "
+                         f"version reads format {FORMAT_VERSION}): upgrade fastnn to load it")
+    if version != FORMAT_VERSION:
         raise ValueError(f"{path} is not a fastnn estimator file of format {FORMAT_VERSION}")
-    if meta.get("class") not in ESTIMATORS:
+    if not isinstance(meta.get("class"), str) or meta["class"] not in ESTIMATORS:
         raise _invalid(path, f"unknown estimator class {meta.get('class')!r}")
     for key, kind in (("params", dict), ("fitted", dict), ("object_arrays", list)):
         if not isinstance(meta.get(key), kind):
@@ -138,6 +189,13 @@ def _read_meta(data, path) -> dict:
     unknown = sorted(set(meta["fitted"]) - set(FITTED))
     if unknown:
         raise _invalid(path, f"unknown fitted attributes {unknown}")
+    for name in ("n_features_in_", "n_iter_", "t_", "n_outputs_"):
+        value = meta["fitted"].get(name)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            raise _invalid(path, f"{name} must be an int >= 0; got {value!r}")
+    curve = meta["fitted"].get("loss_curve_")
+    if not (isinstance(curve, list) and all(isinstance(x, numbers.Real) for x in curve)):
+        raise _invalid(path, f"loss_curve_ must be a list of numbers; got {curve!r}")
     if isinstance(meta["params"].get("hidden_layer_sizes"), list):
         meta["params"]["hidden_layer_sizes"] = tuple(meta["params"]["hidden_layer_sizes"])
     return meta
@@ -154,11 +212,13 @@ def _read_weights(data, estimator, path) -> tuple[list, list]:
         for name, out in ((f"coef_{i}", coefs), (f"intercept_{i}", intercepts)):
             if name not in data.files:
                 raise _invalid(path, f"no '{name}' for {n_layers} layers")
-            out.append(data[name])
-    dtypes = {a.dtype for a in coefs + intercepts}
+            out.append(_read(data, name, path))
+    dtypes = {a.dtype.newbyteorder("=") for a in coefs + intercepts}  # either byte order
     if len(dtypes) != 1 or dtypes.pop() not in FLOAT_DTYPES:
         raise _invalid(path, "the weights must all be float32 or all float64; got "
                              f"{sorted({str(a.dtype) for a in coefs + intercepts})}")
+    coefs, intercepts = ([a.astype(a.dtype.newbyteorder("="), copy=False) for a in arrays]
+                         for arrays in (coefs, intercepts))
     if not all(np.isfinite(a).all() for a in coefs + intercepts):
         raise _invalid(path, "the weights hold NaN or inf")
     fan_in = getattr(estimator, "n_features_in_", None)

@@ -3,6 +3,7 @@ scikit-learn's own MLPs, the two backends, persistence and user errors."""
 import json
 import pickle
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -170,6 +171,15 @@ def test_full_batch_and_convergence_warning():
         MLPClassifier(max_iter=50, tol=10.0, n_iter_no_change=1).fit(X, y)
 
 
+def test_a_numpy_integer_batch_size_fits_as_a_python_int():
+    """A small NumPy int batch_size used to give t_ its type, which wrapped around."""
+    X, y = _classification(n=60)
+    fits = [MLPClassifier(hidden_layer_sizes=(4,), batch_size=b, max_iter=40, tol=0,
+                          random_state=0).fit(X, y) for b in (np.int8(10), 10)]
+    assert fits[0].t_ == fits[1].t_ == 40 * 60 and type(fits[0].t_) is int
+    _assert_same_fit(*fits, rtol=0)
+
+
 def test_early_stopping_keeps_best_weights():
     X, y = _classification(n=300)
     est = MLPClassifier(hidden_layer_sizes=(10,), early_stopping=True, max_iter=60,
@@ -253,14 +263,73 @@ def _rewrite(src, dst, edit_arrays=None, edit_meta=None):
     (None, lambda m: m["params"].update(hidden_layer_sizes=[5, 3]),
      r"the hidden layers have \[5, 4\] units; hidden_layer_sizes is \(5, 3\)"),
     (None, lambda m: m["params"].update(solver="lbfgs"), "bad parameters.*solver"),
+    (None, lambda m: m.update({"class": "MLPRegressor"}),
+     "out_activation_ is 'softmax'; a regressor's is 'identity'"),
+    (None, lambda m: m.update({"class": ["MLPRegressor"]}), "unknown estimator class"),
+    (None, lambda m: m["fitted"].update(_y_type="binary"), r"3 classes for 3 outputs \(binary"),
+    (None, lambda m: m["fitted"].pop("_y_type"), "_y_type is None"),
+    (None, lambda m: m["fitted"].update(out_activation_="logistic"),
+     "out_activation_ is 'logistic'; multiclass targets train 'softmax'"),
+    (None, lambda m: m["fitted"].update(loss_curve_="abc"), "loss_curve_ must be a list"),
+    (None, lambda m: m["fitted"].update(n_iter_=-1), "n_iter_ must be an int >= 0"),
+    (lambda a: a.update(classes_=a["classes_"][[0, 1, 1]]), None, "distinct labels"),
+    (lambda a: a.update(classes_=a["classes_"][None]), None, "1-D array"),
+    (lambda a: a.update(feature_names_in_=np.array(["a", "b"])), None,
+     r"feature_names_in_ has shape \(2,\) for 6 features"),
+    (lambda a: a.update(coef_0=np.array([None] * 6, dtype=object)), None,
+     "'coef_0' cannot be read"),
 ], ids=["method", "param", "layers", "dtype", "shape", "classes", "json", "nan", "hidden",
-        "setting"])
+        "setting", "class", "class-list", "y-type", "no-y-type", "output", "curve", "n-iter",
+        "duplicate-classes", "2-d-classes", "feature-names", "object-array"])
 def test_load_refuses_inconsistent_files(tmp_path, edit_arrays, edit_meta, match):
     est, _ = _fitted_with_string_labels()
     est.save(tmp_path / "good.npz")
     _rewrite(tmp_path / "good.npz", tmp_path / "bad.npz", edit_arrays, edit_meta)
     with pytest.raises(ValueError, match=match):
         load(tmp_path / "bad.npz")
+
+
+def test_load_refuses_a_regressor_file_relabelled_a_classifier(tmp_path):
+    est = MLPRegressor(max_iter=3, random_state=0).fit(*_regression(1))
+    est.save(tmp_path / "r.npz")
+    _rewrite(tmp_path / "r.npz", tmp_path / "bad.npz",
+             edit_meta=lambda m: m.update({"class": "MLPClassifier"}))
+    with pytest.raises(ValueError, match="_y_type is None"):
+        load(tmp_path / "bad.npz")
+
+
+def test_load_refuses_a_damaged_archive_and_names_the_member(tmp_path):
+    est, _ = _fitted_with_string_labels()
+    est.save(tmp_path / "good.npz")
+    data = bytearray((tmp_path / "good.npz").read_bytes())
+    with zipfile.ZipFile(tmp_path / "good.npz") as archive:
+        member = archive.getinfo("coef_0.npy")
+    data[member.header_offset + 30 + len(member.filename) + 100] ^= 0xFF  # in its data
+    (tmp_path / "bad.npz").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="'coef_0' cannot be read .*CRC"):
+        load(tmp_path / "bad.npz")
+
+
+def test_load_takes_weights_of_either_byte_order(tmp_path):
+    est, X = _fitted_with_string_labels()
+    est.save(tmp_path / "good.npz")
+    _rewrite(tmp_path / "good.npz", tmp_path / "big.npz",
+             edit_arrays=lambda a: a.update({k: v.astype(v.dtype.newbyteorder(">"))
+                                             for k, v in a.items() if k.startswith(("coef",
+                                                                                     "inter"))}))
+    loaded = load(tmp_path / "big.npz")
+    assert all(c.dtype.isnative for c in loaded.coefs_ + loaded.intercepts_)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_load_says_a_newer_format_needs_a_newer_fastnn(tmp_path):
+    est, _ = _fitted_with_string_labels()
+    est.save(tmp_path / "good.npz")
+    _rewrite(tmp_path / "good.npz", tmp_path / "new.npz",
+             edit_meta=lambda m: m.update(format=2))
+    with pytest.raises(ValueError, match=r"written by a newer fastnn \(file format 2; this "
+                                         r"version reads format 1\)"):
+        load(tmp_path / "new.npz")
 
 
 def test_load_refuses_a_file_that_is_no_archive(tmp_path):
