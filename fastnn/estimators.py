@@ -187,6 +187,8 @@ class _BaseMLP(BaseEstimator):
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32),
                              y_numeric=self._loss == "squared_error", reset=first)
+        if not first:  # continuing a fit keeps the model's dtype, as scikit-learn does
+            X = X.astype(self.coefs_[0].dtype, copy=False)
         Y = self._targets(y, first, incremental, classes).astype(X.dtype)
         dims = [X.shape[1], *hidden, Y.shape[1]]
         rng = check_random_state(self.random_state)
@@ -299,7 +301,7 @@ class _BaseMLP(BaseEstimator):
         """Network outputs ``(n_samples, n_outputs)`` for ``X`` ``(n_samples, n_features)``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        dtype = self.coefs_[0].dtype
+        dtype = np.result_type(X, self.coefs_[0])  # float64 if either is, as scikit-learn
         return self._forward(_pack(self.coefs_, self.intercepts_, dtype),
                              as_kernel_array(X.T.astype(dtype, copy=False)))
 
@@ -381,8 +383,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Class labels (``0, ..., n_labels - 1`` for multi-label targets).
     coefs_ : list of ndarray, ``coefs_[i]`` of shape (fan_in, fan_out)
     intercepts_ : list of ndarray, ``intercepts_[i]`` of shape (fan_out,)
-        Weights and intercepts, in the dtype of the training ``X`` (float32 stays
-        float32, anything else becomes float64).
+        Weights and intercepts, in the dtype of the first training ``X`` (float32
+        stays float32, anything else becomes float64; ``warm_start`` and
+        ``partial_fit`` keep it).  Predictions are float64 when ``X`` or the
+        weights are.
     loss_ : float
         Loss of the last epoch (its mini-batches' losses averaged per sample, L2 term included).
     loss_curve_ : list of float

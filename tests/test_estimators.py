@@ -152,6 +152,25 @@ def test_dtype_follows_X(dtype, expected):
     assert est.predict_proba(X).dtype == expected
 
 
+def test_mixed_dtypes_predict_and_continue_as_scikit_learn():
+    """Predictions come in float64 when X or the weights are (as ``X @ coefs_`` would);
+    warm_start and partial_fit keep the model's dtype whatever the new data's."""
+    X, y = _classification()
+    for fit_dtype, other in ((np.float32, np.float64), (np.float64, np.float32)):
+        ours = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0,
+                             warm_start=True).fit(X.astype(fit_dtype), y)
+        theirs = sk.MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0,
+                                  warm_start=True).fit(X.astype(fit_dtype), y)
+        P = ours.predict_proba(X.astype(other))
+        assert P.dtype == theirs.predict_proba(X.astype(other)).dtype == np.float64
+        ours.fit(X.astype(other), y)
+        ours.partial_fit(X.astype(other), y)
+        theirs.fit(X.astype(other), y)
+        theirs.partial_fit(X.astype(other), y)
+        assert {c.dtype for c in ours.coefs_} == {c.dtype for c in theirs.coefs_} == {
+            np.dtype(fit_dtype)}
+
+
 def test_random_state_makes_fits_reproducible():
     X, y = _classification()
     fits = [MLPClassifier(max_iter=5, random_state=7).fit(X, y) for _ in range(2)]
