@@ -372,12 +372,25 @@ def check_flat(name: str, a, shape: tuple, *, written: bool = False, dtype=None)
 def check_update(theta, grad, **state) -> None:
     """An update rule's vectors: ``theta`` 1-D (updated in place), ``grad`` of its shape,
     and each ``state`` vector (velocity, Adam moments; updated in place) of its shape
-    and dtype."""
+    and dtype.  ``theta`` may be ``grad`` itself (each element is read, then written);
+    a state vector may not, since the twins read ``grad`` after it in different orders."""
     check_flat("theta", theta, (np.size(theta),), written=True)
     check_flat("grad", grad, theta.shape)
     for name, a in state.items():
         check_flat(name, a, theta.shape, written=True, dtype=theta.dtype)
-    check_apart({"theta": theta, **state}, {"grad": grad}, elementwise=True)
+    check_apart({"theta": theta}, {"grad": grad}, elementwise=True)
+    check_apart(state, {"grad": grad, "theta": theta})
+
+
+def check_adam_step(t) -> int:
+    """Adam's step number: an int >= 1 (the first step is 1)."""
+    try:
+        step = operator_index(t)
+    except TypeError:
+        raise TypeError(f"t must be an int; got {t!r}") from None
+    if step < 1:
+        raise ValueError(f"t must be >= 1 (Adam's first step is t=1); got {step}")
+    return step
 
 
 def check_l2_penalty(grad, theta, layer_dims, n_samples) -> list[int]:
@@ -410,6 +423,8 @@ def check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state) -> list[in
                              f"{dims}; got {_describe(a)}")
     check_same_dtype(theta=theta, X=X)  # the compiled twin reads X as theta's dtype
     n = X.shape[1]
+    if n == 0:
+        raise ValueError(f"an epoch needs at least one sample: X has shape {X.shape}")
     if Y.shape[1] != n:
         raise ValueError(f"X and Y must have the same number of columns; got {X.shape} "
                          f"and {Y.shape}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import reference
-from ._validation import check_epoch, check_l2_penalty, check_update
+from ._validation import check_adam_step, check_epoch, check_l2_penalty, check_update
 from .reference import unpack
 
 #: Names both optimizer modules provide with identical arguments.
@@ -48,7 +48,7 @@ def adam_update(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
     ``lr_t = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t)``.
     """
     check_update(theta, grad, m=m, v=v)
-    _adam_step(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon)
+    _adam_step(theta, grad, m, v, check_adam_step(t), learning_rate, beta_1, beta_2, epsilon)
 
 
 def _adam_step(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
@@ -77,7 +77,7 @@ def _l2_step(grad, theta, layer_dims, alpha, n_samples) -> float:
     total = 0.0
     for (W, _), (dW, _) in zip(unpack(theta, layer_dims), unpack(grad, layer_dims)):
         dW += scale * W
-        total += float(np.sum(W * W, dtype=np.float64))
+        total += float(np.sum(np.square(W, dtype=np.float64)))  # no float32 overflow
     return 0.5 * alpha * total / n_samples
 
 

@@ -57,6 +57,32 @@ def test_activation(rng, name, dtype, shape, layout):
     assert_close(getattr(kernels, name)(Z), getattr(reference, name)(Z))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_relu_of_non_finite_and_signed_zero_inputs(dtype):
+    """relu(-inf) is 0, not NaN (a float32 product that overflowed gave NaN), NaN stays NaN
+    and negative inputs give +0.0, as np.maximum(Z, 0)."""
+    Z = np.array([[-np.inf, -1e30, -1.0, -0.0, 0.0, 1.0, np.inf, np.nan]], dtype)
+    got, expected = kernels.relu(Z), reference.relu(Z)
+    np.testing.assert_array_equal(got, expected)
+    assert not np.signbit(got[0, :5]).any()
+    W, A_prev = np.array([[3e38]], dtype), np.array([[-10.0, 10.0]], dtype)
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(
+            kernels.linear_activation_forward(W, A_prev, np.zeros((1, 1), dtype), "relu"),
+            reference.linear_activation_forward(W, A_prev, np.zeros((1, 1), dtype), "relu"))
+
+
+@pytest.mark.parametrize("twins", [kernels, reference], ids=["kernels", "reference"])
+def test_twins_refuse_softmax_on_no_units(twins):
+    """Over zero rows the reference's max has nothing to reduce; the kernel read out of
+    bounds."""
+    with pytest.raises(ValueError):
+        twins.softmax(np.empty((0, 3)))
+    with pytest.raises(ValueError):
+        twins.linear_activation_forward(np.empty((0, 2)), np.ones((2, 3)), np.empty((0, 1)),
+                                        "softmax")
+
+
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax"])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_activation_extreme_inputs(name, dtype):
@@ -722,6 +748,18 @@ def test_twins_refuse_the_delta_of_softmax_with_squared_error(twins):
             calls[call]()
     assert twins.compute_cost(np.full((2, 4), 0.5), np.eye(2)[:, [0, 1, 1, 0]],
                               "squared_error", "softmax") == 0.25  # the cost is defined
+
+
+@pytest.mark.parametrize("twins", [kernels, reference], ids=["kernels", "reference"])
+def test_twins_refuse_softmax_as_a_hidden_activation(twins):
+    """It has no derivative in the tables: the kernels used to treat it as the identity
+    and return wrong gradients where the reference refused."""
+    calls = _name_calls(twins, activation="softmax")
+    for call in ("backward", "gradient", "two_layer", "train"):
+        with pytest.raises(ValueError, match="unknown activation 'softmax'; expected one of "
+                                             "'identity', 'sigmoid', 'logistic', 'tanh', "
+                                             "'relu'$"):
+            calls[call]()
 
 
 @pytest.mark.parametrize("twins", [kernels, reference], ids=["kernels", "reference"])

@@ -192,7 +192,7 @@ def _bad_calls(rng):
                          lambda mod: run_epoch(mod, X=X.astype(np.float32))),
         # updated vectors that overlap each other or an input (a shifted overlap gave the
         # two twins different results)
-        "velocity overlaps theta": ("theta must not share memory with velocity",
+        "velocity overlaps theta": ("velocity must not share memory with theta",
                                     lambda mod: mod.momentum_update(
                                         flat[1:], grad, flat[:-1], 0.1, 0.9, False)),
         "m is v": ("m must not share memory with v", lambda mod: mod.adam_update(
@@ -202,6 +202,16 @@ def _bad_calls(rng):
                                             flat[1:], flat[:-1], dims, 0.1, 10)),
         "state inside X": ("state must not share memory with X", lambda mod: run_epoch(
             mod, X=big[:3 * n].reshape(3, n), state=big[:2 * theta.size].reshape(2, -1))),
+        # the twins read grad before and after the state: results differed (1.32 / 1.324)
+        "velocity is grad": ("velocity must not share memory with grad", lambda mod:
+                             mod.momentum_update(theta.copy(), vel, vel, 0.1, 0.9, True)),
+        "m is grad": ("m must not share memory with grad", lambda mod: mod.adam_update(
+            theta.copy(), vel, vel, np.zeros_like(vel), 1, 0.1, 0.9, 0.999, 1e-8)),
+        "Adam step 0": (r"t must be >= 1 \(Adam's first step is t=1\); got 0", lambda mod:
+                        mod.adam_update(theta.copy(), grad, vel.copy(), vel.copy(), 0, 0.1,
+                                        0.9, 0.999, 1e-8)),
+        "empty epoch": (r"an epoch needs at least one sample: X has shape \(3, 0\)",
+                        lambda mod: run_epoch(mod, X=X[:, :0], Y=Y[:, :0], order=[])),
     }
 
 
@@ -213,6 +223,34 @@ def test_both_twins_refuse_arguments_that_do_not_fit(rng, case):
     for mod in (ref, nb):
         with pytest.raises(ValueError, match=match):
             call(mod)
+
+
+def test_adam_step_must_be_an_int():
+    for mod in (ref, nb):
+        with pytest.raises(TypeError, match="t must be an int; got 1.5"):
+            mod.adam_update(np.ones(2), np.ones(2), np.zeros(2), np.zeros(2), 1.5, 0.1, 0.9,
+                            0.999, 1e-8)
+
+
+@pytest.mark.parametrize("dtype, g", [(np.float32, 2e19), (np.float64, 2e154)])
+def test_adam_with_gradients_whose_square_overflows(dtype, g):
+    """v's update scales g before squaring it; a reassociating compiler squared it first
+    and the kernel's theta became NaN where the reference's stayed finite."""
+    results = []
+    for mod in (ref, nb):
+        theta, m, v = np.ones(3, dtype), np.zeros(3, dtype), np.zeros(3, dtype)
+        mod.adam_update(theta, np.full(3, g, dtype), m, v, 1, 0.001, 0.9, 0.999, 1e-8)
+        results.append(theta)
+    assert np.isfinite(results[0]).all()
+    assert_close(results[1], results[0])
+
+
+def test_l2_penalty_squares_float32_weights_in_float64():
+    """Huge float32 weights: the penalty's sum of squares must not overflow to inf (so
+    that alpha = 0 gives 0, not NaN)."""
+    theta = np.full(9, 3e19, np.float32)
+    for mod in (ref, nb):
+        assert mod.add_l2_penalty(np.zeros(9, np.float32), theta, [2, 2, 1], 0.0, 10) == 0.0
 
 
 def test_run_epoch_takes_order_as_a_list(rng):

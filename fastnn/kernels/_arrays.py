@@ -7,7 +7,7 @@ from .._validation import FLOAT_DTYPES
 
 
 def as_kernel_array(a: np.ndarray, copy: bool = False) -> np.ndarray:
-    """Return ``a`` as a C-contiguous, native-endian, writeable array of its float dtype.
+    """Return ``a`` as a C-contiguous, native-endian, writeable array of its dtype.
 
     Copies only when needed (or always with ``copy=True``), so the kernels compile
     for a single layout per dtype and the caller's array is never written to.

@@ -3,7 +3,8 @@
 Two flavours of compiled function:
 
 ``math_jit``
-    Scalar math cores (exp, log, tanh, sigmoid).  Only ``contract`` (fused
+    Scalar math cores (exp, log, tanh, sigmoid), and the one loop whose order of
+    operations must stay as written (the Adam update).  Only ``contract`` (fused
     multiply-add) is allowed: ``reassoc`` changes the range reduction and
     costs accuracy.
 ``loop_jit``

@@ -16,6 +16,9 @@ from .fastmath import fast_exp, fast_sigmoid, fast_tanh
 IDENTITY, SIGMOID, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
 CODES = Names("activation", {"identity": IDENTITY, "sigmoid": SIGMOID, "logistic": SIGMOID,
                              "tanh": TANH, "relu": RELU, "softmax": SOFTMAX})
+#: The activations a hidden layer may use: those with a derivative (the backward steps'
+#: ``activation``; the reference's ``DERIVATIVES`` refuses softmax the same way).
+HIDDEN_CODES = Names("activation", {k: v for k, v in CODES.items() if v != SOFTMAX})
 
 
 @loop_jit
@@ -36,8 +39,8 @@ def apply_activation(Z, code):
         for i in range(n):
             for j in range(m):
                 z = Z[i, j]
-                Z[i, j] = z if z > 0 else z * zero  # z * 0 keeps NaN
-    elif code == SOFTMAX:
+                Z[i, j] = z if (z > zero) | (z != z) else zero  # NaN stays NaN, -inf -> 0
+    elif code == SOFTMAX and n > 0:  # (the Python twins refuse n == 0, as NumPy's max)
         for j in range(m):
             top = Z[0, j]
             for i in range(1, n):
@@ -79,8 +82,15 @@ def multiply_by_derivative(dA, A, code):
 # ------------------------------------------------------------- Python-level twins
 def _activate(Z, code):
     out = matrix("Z", Z, copy=True)
+    check_softmax_rows(out, code)
     apply_activation(out, code)
     return out
+
+
+def check_softmax_rows(Z, code) -> None:
+    """A softmax needs at least one row (unit) per column, as the reference's max does."""
+    if code == SOFTMAX and Z.shape[0] == 0:
+        raise ValueError(f"softmax needs at least one row; got shape {Z.shape}")
 
 
 def _derivative(A, code):

@@ -7,7 +7,8 @@ import numpy as np
 from .._validation import Names, check_apart, check_out, check_output_delta, check_same_dtype
 from ._arrays import broadcast_input, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
-from .activations import CODES, IDENTITY, SOFTMAX, derivative, multiply_by_derivative
+from .activations import (CODES, HIDDEN_CODES, IDENTITY, SOFTMAX, derivative,
+                          multiply_by_derivative)
 from .dense import matmul_nt, matmul_tn
 from .fastmath import fast_log
 
@@ -247,7 +248,7 @@ def linear_activation_backward(dA, A, A_prev, W, activation, dW, db, dA_prev):
     _check_layer(dA, A_prev, W, dW, db, dA_prev, "dA")
     check_apart({"dA": dA}, {"A_prev": A_prev, "W": W})
     check_apart({"dA": dA}, {"A": A}, elementwise=True)  # dA *= g'(A), element by element
-    layer_backward_kernel(dA, A, A_prev, W, CODES[activation], dW, db, dA_prev,
+    layer_backward_kernel(dA, A, A_prev, W, HIDDEN_CODES[activation], dW, db, dA_prev,
                           np.empty(dW.size, dW.dtype))
 
 
@@ -267,7 +268,7 @@ def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss
     dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
     db1 = np.empty((W1.shape[0], 1), dtype)
     db2 = np.empty((W2.shape[0], 1), dtype)
-    two_layer_backward_kernel(X, Y, W1, W2, A1, A2, CODES[activation],
+    two_layer_backward_kernel(X, Y, W1, W2, A1, A2, HIDDEN_CODES[activation],
                               out_code, loss_code,
                               np.empty_like(A1), np.empty_like(A2), dW1, db1, dW2, db2,
                               np.empty(max(W1.size, W2.size), dtype))

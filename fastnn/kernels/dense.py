@@ -12,7 +12,7 @@ import numpy as np
 from .._validation import check_apart, check_out, check_same_dtype
 from ._arrays import broadcast_input, check_shape, matrix
 from ._jit import loop_jit, wide_vectors
-from .activations import CODES, SOFTMAX, apply_activation
+from .activations import CODES, SOFTMAX, apply_activation, check_softmax_rows
 from .blas import (NO_TRANS, NUMPY_CBLAS, ROW_MAJOR, TRANS, cblas_dgemm, cblas_dgemv,
                    cblas_sgemm, cblas_sgemv)
 
@@ -199,5 +199,6 @@ def linear_activation_forward(W, A_prev, b, activation, out=None):
     else:  # a new array overlaps nothing; a caller's might
         check_out("out", out, shape, W.dtype)
         check_apart({"out": out}, {"W": W, "A_prev": A_prev, "b": b})
+    check_softmax_rows(out, CODES[activation])
     dense_forward(W, A_prev, b, CODES[activation], out)
     return out

@@ -59,9 +59,10 @@ Method:
   (subnormals are prescaled by 2^52 / 2^23); log(m) = f - f^2/2 + s (f^2/2 +
   R(s^2)) with f = m - 1, s = f / (2 + f) and R the classic fdlibm/musl
   minimax polynomial; k ln2 is added in two parts.
-* tanh: for |x| < 0.55 an odd minimax polynomial x + x^3 P(x^2) (keeps
-  relative accuracy near 0); otherwise 1 - 2 / (exp(2|x|) + 1); the sign is
-  copied from x (so tanh(-0.0) = -0.0).
+* tanh: float64, e / (e + 2) with e = expm1(2|x|) from exp's range reduction
+  (exact near 0); float32, for |x| < 0.55 an odd minimax polynomial
+  x + x^3 P(x^2) (keeps relative accuracy near 0), otherwise
+  1 - 2 / (exp(2|x|) + 1).  The sign is copied from x (so tanh(-0.0) = -0.0).
 * sigmoid: e = exp(-|x|); 1 / (1 + e) for x >= 0, e / (1 + e) otherwise,
   so nothing overflows.
 

@@ -34,7 +34,7 @@ from .._validation import (check_apart, check_layer_dims, check_out, check_same_
                            parameter_count)
 from ._arrays import as_kernel_array, broadcast_input, check_shape, matrix
 from ._jit import loop_jit
-from .activations import CODES, multiply_by_derivative
+from .activations import HIDDEN_CODES, multiply_by_derivative
 from .backprop import (bias_gradient, cost_sum, linear_backward_kernel,
                        narrow_backward, output_codes, output_delta_kernel)
 from .dense import add_bias_and_activate, dense_forward, matmul_nn
@@ -330,7 +330,7 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     check_apart({"grad": grad}, {"X": X, "Y": Y, "theta": theta})
     plan = layout(dims, X.shape[1])
     return float(cost_and_gradient_kernel(
-        X, rows_if_needed(X, plan), Y, theta, dims, plan, CODES[activation],
+        X, rows_if_needed(X, plan), Y, theta, dims, plan, HIDDEN_CODES[activation],
         out_code, loss_code, grad, np.empty(plan[3], X.dtype)))
 
 
@@ -362,5 +362,5 @@ def _train_loop(X, Y, theta, layer_dims, num_iterations, learning_rate,
     costs = np.empty(num_iterations, dtype=theta.dtype)
     K = gram_matrix_if_useful(X, dims, num_iterations) if gram is None else gram
     run_training(X, K, Y, theta, dims, num_iterations, float(learning_rate),
-                 GRAM_REFRESH_EVERY, CODES[activation], out_code, loss_code, costs)
+                 GRAM_REFRESH_EVERY, HIDDEN_CODES[activation], out_code, loss_code, costs)
     return costs

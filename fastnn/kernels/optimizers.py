@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_epoch, check_l2_penalty, check_update
+from .._validation import check_adam_step, check_epoch, check_l2_penalty, check_update
 from ._arrays import as_kernel_array
-from ._jit import loop_jit, wide_vectors
-from .activations import CODES
+from ._jit import loop_jit, math_jit, wide_vectors
+from .activations import HIDDEN_CODES
 from .backprop import output_codes
 from .loop import _layer, cost_and_gradient_kernel, layout
 from .two_layer import ROWS
@@ -34,7 +34,9 @@ def momentum_kernel(theta, grad, velocity, learning_rate, momentum, nesterov):
             theta[i] += velocity[i]
 
 
-@loop_jit
+# math_jit, not loop_jit: reassociation would compute g * g before scaling by 1 - beta_2,
+# which overflows (to inf, then NaN) where the reference's order keeps v finite
+@math_jit
 def adam_kernel(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
     """See :func:`fastnn.optimizers.adam_update`."""
     wide_vectors()
@@ -61,7 +63,7 @@ def l2_kernel(grad, theta, dims, alpha, n_samples):
         for i in range(start, stop):
             w = theta[i]
             grad[i] += scale * w
-            total += w * w
+            total += np.float64(w) * w  # squared in float64: no float32 overflow
         start = stop + dims[l + 1]  # skip b_l
     return 0.5 * alpha * total / n_samples
 
@@ -139,7 +141,7 @@ def momentum_update(theta, grad, velocity, learning_rate, momentum, nesterov):
 def adam_update(theta, grad, m, v, t, learning_rate, beta_1, beta_2, epsilon):
     """Adam step ``t`` in place; see :func:`fastnn.optimizers.adam_update`."""
     check_update(theta, grad, m=m, v=v)
-    adam_kernel(theta, as_kernel_array(grad), m, v, int(t), float(learning_rate),
+    adam_kernel(theta, as_kernel_array(grad), m, v, check_adam_step(t), float(learning_rate),
                 float(beta_1), float(beta_2), float(epsilon))
 
 
@@ -161,7 +163,7 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
     X = as_kernel_array(X)
     Y = as_kernel_array(Y.astype(X.dtype, copy=False))
     return float(run_epoch_kernel(
-        X, Y, theta, np.asarray(dims, np.int64), CODES[activation],
+        X, Y, theta, np.asarray(dims, np.int64), HIDDEN_CODES[activation],
         out_code, loss_code, np.ascontiguousarray(order, np.int64),
         int(batch_size), float(alpha), float(loss_scale), solver == "adam",
         float(learning_rate), float(momentum), bool(nesterov), float(beta_1),
