@@ -245,14 +245,14 @@ def operator_index(value) -> int:
     return int(value)
 
 
-def check_count(name: str, value) -> int:
-    """A non-negative integer."""
+def check_count(name: str, value, minimum: int = 0, why: str = "") -> int:
+    """An integer >= ``minimum`` (``why`` says why, in the error)."""
     try:
         value = operator_index(value)
     except TypeError:
         raise TypeError(f"{name} must be an int; got {value!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0; got {value}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}{why}; got {value}")
     return value
 
 
@@ -384,13 +384,7 @@ def check_update(theta, grad, **state) -> None:
 
 def check_adam_step(t) -> int:
     """Adam's step number: an int >= 1 (the first step is 1)."""
-    try:
-        step = operator_index(t)
-    except TypeError:
-        raise TypeError(f"t must be an int; got {t!r}") from None
-    if step < 1:
-        raise ValueError(f"t must be >= 1 (Adam's first step is t=1); got {step}")
-    return step
+    return check_count("t", t, 1, " (Adam's first step is t=1)")
 
 
 def check_l2_penalty(grad, theta, layer_dims, n_samples) -> list[int]:
