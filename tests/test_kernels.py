@@ -41,6 +41,18 @@ def outputs(rng, output_activation, shape, dtype):
     return getattr(reference, output_activation)(Z)
 
 
+def test_the_twins_and_the_public_checks_know_the_same_names():
+    """Activation and loss names live in three tables; a name in one twin's table but
+    not the other's is how softmax once passed as a hidden activation in the kernels."""
+    from fastnn import _validation as v
+    from fastnn.kernels import activations, backprop
+    assert set(reference.ACTIVATIONS) == set(activations.CODES)
+    assert set(reference.DERIVATIVES) == set(activations.HIDDEN_CODES) == set(
+        v.HIDDEN_ACTIVATIONS)
+    assert set(reference.LOSSES) == set(backprop.LOSSES) == set(v.LOSSES)
+    assert set(v.OUTPUT_ACTIVATIONS) <= set(reference.ACTIVATIONS)
+
+
 def test_every_kernel_has_a_twin_with_the_same_arguments():
     for name in reference.KERNEL_NAMES:
         ref, fast = getattr(reference, name), getattr(kernels, name)
