@@ -31,12 +31,23 @@ def make_parser(description: str, default_iterations: int) -> argparse.ArgumentP
         iterations = positive_int(os.environ.get(ITERATIONS_ENV, str(default_iterations)))
     except argparse.ArgumentTypeError as exc:
         parser.error(f"${ITERATIONS_ENV}: {exc}")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+    parser.add_argument("--out", type=output_dir, default=DEFAULT_OUT, metavar="DIR",
                         help="directory for the PNG files (default: %(default)s)")
     parser.add_argument("--iterations", type=positive_int, default=iterations, metavar="N",
                         help=f"training iterations (default: %(default)s; also set by "
                              f"${ITERATIONS_ENV})")
     return parser
+
+
+def output_dir(text: str) -> Path:
+    """An argparse type: a directory for the plots, created now, so that a bad one is a
+    usage error before training rather than a traceback after it."""
+    path = Path(text)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot create {text}: {exc.strerror}") from None
+    return path
 
 
 def positive_int(text: str) -> int:

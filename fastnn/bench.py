@@ -443,7 +443,7 @@ def print_report(report: dict, file=None) -> None:
 
 # --------------------------------------------------------------------------- CLI
 def _parse_list(text: str, allowed: Sequence[str], what: str) -> list[str]:
-    items = [s.strip() for s in text.split(",") if s.strip()]
+    items = list(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))  # once each
     bad = [s for s in items if s not in allowed]
     if bad or not items:
         raise argparse.ArgumentTypeError(
@@ -486,8 +486,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeats must be >= 1")
     if args.blas_threads is not None and args.blas_threads < 1:
         parser.error("--blas-threads must be >= 1")
-    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
-        parser.error(f"--json {args.json}: no such directory")  # before a long run, not after
+    if args.json is not None:  # found out before a long run, not after it
+        folder = os.path.dirname(os.path.abspath(args.json))
+        if not args.json or os.path.isdir(args.json):
+            parser.error(f"--json {args.json!r}: a file name is needed")
+        if not os.path.isdir(folder):
+            parser.error(f"--json {args.json}: no such directory")
+        if not os.access(folder, os.W_OK):
+            parser.error(f"--json {args.json}: the directory is not writable")
     if args.all:
         names = list(WORKLOADS)
     else:
@@ -518,9 +524,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         info = machine_info(rows, args.blas_threads)
     report = {"machine": info, "notes": notes, "results": rows}
     print_report(report)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
+    if args.json is not None:
+        try:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(report, f, indent=2)
+        except OSError as exc:
+            parser.error(f"--json {args.json}: {exc.strerror}")
     return 0
 
 

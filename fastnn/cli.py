@@ -213,8 +213,10 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     (an empty cell or a marker such as ``NA`` is refused)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            numbered = [(reader.line_num, row) for row in reader if row]  # blank lines skipped
+            reader = csv.reader(f, strict=True)  # strict: an unclosed quote is an error
+            # rows of empty cells (blank lines, spreadsheets' ",,") are padding, not data
+            numbered = [(reader.line_num, row) for row in reader
+                        if any(cell.strip() for cell in row)]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise UsageError(f"{path}: not a readable CSV file ({exc})") from None
     if len(numbered) < 2:
@@ -222,11 +224,19 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     header = [name.strip() for name in numbered[0][1]]
     body = [row for _, row in numbered[1:]]
     if len(header) < 2:
-        raise UsageError(f"{path}: needs at least two columns (features and a label)")
+        other = next((f" (it looks {name}-separated)" for sep, name in ((";", "semicolon"),
+                                                                         ("\t", "tab"))
+                      if sep in header[0]), "")
+        raise UsageError(f"{path}: needs at least two comma-separated columns (features and "
+                         f"a label); its header has one{other}")
     _check_header(path, header)
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise UsageError(f"{path}: column names must be distinct; repeated: "
+                         f"{_some(repeated)}")
     target = header[-1] if target is None else target
     if target not in header:
-        raise UsageError(f"{path}: no column {target!r}; columns are {', '.join(header)}")
+        raise UsageError(f"{path}: no column {target!r}; columns are {_some(header)}")
     for line, row in numbered[1:]:
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} fields, header has {len(header)}")
@@ -239,9 +249,19 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     try:
         X = np.array(features, dtype=float)
     except ValueError:
+        bad = next(((line, header[i], v) for line, row in numbered[1:]
+                    for i, v in enumerate(row) if i != j and not _is_number(v)), None)
+        where = "" if bad is None else f", line {bad[0]}: column {bad[1]!r} holds {bad[2]!r}"
         raise UsageError(f"{path}: every column but the label {target!r} must hold "
-                         "numbers") from None
+                         f"numbers{where}") from None
     return X, _labels([row[j].strip() for row in body])
+
+
+def _some(names: list[str], limit: int = 10) -> str:
+    """The first ``limit`` of ``names``, and how many there are in all."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])}, ... ({len(names)} in all)"
 
 
 def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -283,6 +303,10 @@ def load_data(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray]:
 
 def run_train(args: argparse.Namespace) -> int:
     """Fit an MLPClassifier to the data file, report training accuracy, save the model."""
+    model_path = Path(args.model)
+    if model_path.is_dir() or not model_path.parent.is_dir():  # found out before fitting
+        why = "it is a directory" if model_path.is_dir() else "its directory does not exist"
+        raise UsageError(f"cannot write the model to {args.model}: {why}")
     X, y = load_data(args.data, args.target)
     from .estimators import MLPClassifier  # imports scikit-learn: only when needed
 
@@ -295,7 +319,7 @@ def run_train(args: argparse.Namespace) -> int:
         try:
             model.fit(X, y)
             accuracy = model.score(X, y)
-        except (ValueError, TypeError, FloatingPointError) as exc:
+        except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:
             raise UsageError(f"{args.data}: {exc}") from None
     for warning in caught:
         print(f"{PROG} train: warning: {warning.message}", file=sys.stderr)

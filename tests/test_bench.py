@@ -114,11 +114,18 @@ def test_step_products_are_the_counted_flops():
     (["--iterations", "0"], "--iterations must be >= 1"),
     (["--blas-threads", "0"], "--blas-threads must be >= 1"),
     (["--json", "/no/such/dir/out.json"], "no such directory"),
+    (["--json", ""], "--json '': a file name is needed"),  # was accepted, nothing written
+    (["--json", "."], "--json '.': a file name is needed"),  # a traceback after the run
 ])
 def test_bench_refuses_bad_arguments_with_status_2(args, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         bench.main(args)
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_bench_lists_run_each_item_once():
+    assert bench._parse_list("float64, float32,float64", bench.DTYPES, "dtype") == [
+        "float64", "float32"]
 
 
 def test_bench_compare_skips_missing_library(monkeypatch, tmp_path):

@@ -146,6 +146,11 @@ def write_bad_files(tmp_path):
     np.save(tmp_path / "array.npy", np.ones(3))
     (tmp_path / "array.npz").write_bytes((tmp_path / "array.npy").read_bytes())
     np.savez(tmp_path / "flat.npz", X=np.ones(4), y=np.array([0, 1, 0, 1]))
+    (tmp_path / "unclosed.csv").write_text('a,b,label\n1,2,0\n3,"4,1\n5,6,1\n')
+    (tmp_path / "twice.csv").write_text("a,label,label\n1,1,0\n3,0,1\n")
+    (tmp_path / "semicolons.csv").write_text("a;b;label\n1;2;0\n3;4;1\n")
+    (tmp_path / "wide.csv").write_text(",".join(f"x{i}" for i in range(30)) + ",y\n"
+                                       + ",".join(["1"] * 31) + "\n")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -164,6 +169,15 @@ def write_bad_files(tmp_path):
                                                     "(found 'NA')"),
     (["train", "noheader.csv"], "the first row (1.0,2.0,0) holds only numbers"),
     (["train", "array.npz"], "holds a single array (a .npy file)"),
+    (["train", "unclosed.csv"], "not a readable CSV file (unexpected end of data)"),  # was
+    # read as 1 sample, the rest of the file in one quoted label
+    (["train", "twice.csv"], "column names must be distinct; repeated: label"),
+    (["train", "semicolons.csv"], "its header has one (it looks semicolon-separated)"),
+    (["train", "words.csv"], "line 2: column 'a' holds 'one'"),
+    (["train", "wide.csv", "--target", "z"], "x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, ... "
+                                             "(31 in all)"),
+    (["train", "data.csv", "--model", "no/such/dir/m.npz"],
+     "cannot write the model to no/such/dir/m.npz: its directory does not exist"),
     (["train", "flat.npz"], "Expected 2D array, got 1D array"),  # scikit-learn's, one line
 ])
 def test_bad_input_is_one_line_and_exit_status_2(args, message, tmp_path, capsys, monkeypatch):
@@ -225,6 +239,14 @@ def test_csv_labels_keep_their_values(values, expected):
     labels = cli._labels(values)
     assert labels.dtype.kind == expected.dtype.kind
     np.testing.assert_array_equal(labels, expected)
+
+
+def test_csv_rows_of_empty_cells_are_padding(tmp_path):
+    """Spreadsheets end files with rows like ``,,``; they are skipped like blank lines."""
+    (tmp_path / "d.csv").write_text("a,b,label\n1.5,2,0\n,,\n3,4,1\n   \n,, \n")
+    X, y = cli.load_csv(tmp_path / "d.csv", None)
+    np.testing.assert_array_equal(X, [[1.5, 2], [3, 4]])
+    np.testing.assert_array_equal(y, [0, 1])
 
 
 def test_csv_header_of_column_numbers_is_a_header(tmp_path):

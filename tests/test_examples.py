@@ -67,6 +67,7 @@ def test_iterations_option_wins_over_environment(tmp_path):
     ("xor.py", ["--iterations", "-1"], "20", "argument --iterations: expected an integer >= 1"),
     ("xor.py", [], "abc", "$FASTNN_EXAMPLE_ITERATIONS: expected an integer >= 1; got 'abc'"),
     ("l_layer.py", ["--layer-dims", "2,x,1"], "20", "--layer-dims: expected an integer >= 1"),
+    ("xor.py", ["--out", "/proc/no-plots-here"], "20", "argument --out: cannot create"),
 ])
 def test_bad_options_are_usage_errors(script, args, env, message, tmp_path):
     result = run_example(script, *args, iterations_env=env, cwd=tmp_path)
