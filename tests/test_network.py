@@ -319,7 +319,8 @@ def test_every_public_submodule_is_an_attribute_after_import_fastnn():
             " 'estimators', 'load', 'persistence')]\n"
             "[getattr(fastnn, n) for n in names]\n"
             "assert 'sklearn' not in sys.modules\n"
-            "print(fastnn.kernels.__name__, fastnn.optimizers.__name__, fastnn.estimators.__name__)")
+            "print(fastnn.kernels.__name__, fastnn.optimizers.__name__, "
+            "fastnn.estimators.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr

@@ -227,7 +227,8 @@ TABLE = [
     *rows(["compute_cost"], ValueError, r"AL must be probabilities .*got values in "
           r"\[-0\.5, 0\.5\]", AL=np.array([[-0.5, 0.5, 0.5, 0.5, 0.5]])),
     *rows(["compute_cost"], ValueError, r"AL's columns must each sum to 1 \(the output of a "
-          r"softmax\); got column sums in \[1\.0, 1\.8\]", AL=np.where(np.arange(5) == 0, 0.9, 0.5) * np.ones((2, 1)), Y=Y2,
+          r"softmax\); got column sums in \[1\.0, 1\.8\]",
+          AL=np.where(np.arange(5) == 0, 0.9, 0.5) * np.ones((2, 1)), Y=Y2,
           output_activation="softmax"),
     *rows(["compute_cost"], ValueError, r"AL's columns must each sum to 1",
           AL=(AL2 * (1 + 1e-3)).astype(np.float32), Y=Y2, output_activation="softmax"),
