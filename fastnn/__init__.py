@@ -26,6 +26,10 @@ def __getattr__(name):
     module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
     return module if _LAZY[name] is None else getattr(module, name)
 
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 __all__ = [
     "MLPClassifier", "MLPRegressor", "backward_propagation", "compute_cost", "datasets",
     "estimators", "forward_propagation", "get_num_threads", "initialize_parameters",

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_seed
+from ._validation import check_count, check_seed
 
 
-def planar_flower(m: int = 400, seed: int | None = 1) -> tuple[np.ndarray, np.ndarray]:
+def planar_flower(m: int = 400, seed: int | np.random.Generator | None = 1
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """The two-class "flower" of text 003: ``X (2, m)`` float64, ``Y (1, m)`` float64.
 
     Each class fills half the petals of the curve ``r = 4 sin(4t)``: class ``j``
     takes angles ``t`` evenly spaced over ``[3.12 j, 3.12 (j + 1)]``; both ``t`` and
     ``r`` get Gaussian noise of standard deviation 0.2.  ``m`` must be even.
+    ``seed`` (default 1, so the same flower every call; None for a new one each
+    time) is anything ``np.random.default_rng`` takes: an int or a Generator.
     """
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2 or m % 2:
+    if check_count("m", m, 2) % 2:  # not an int: a TypeError
         raise ValueError(f"m must be an even int >= 2; got {m!r}")
     rng = np.random.default_rng(check_seed(seed))
     half = m // 2

@@ -10,7 +10,10 @@ other real dtype); parameters are cast to it.  Inputs are never modified.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import _validation as v
 from . import reference
@@ -41,10 +44,12 @@ def _dims(layers) -> list[int]:
     return [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers]
 
 
-def initialize_parameters(layer_dims, *, seed=None, scale=0.01, dtype=np.float64) -> dict:
+def initialize_parameters(layer_dims: Sequence[int], *, seed=None, scale: float = 0.01,
+                          dtype: DTypeLike = np.float64) -> dict:
     """Random weights ``randn * scale`` and zero biases for ``layer_dims = [n_x, ..., n_y]``.
 
-    Returns ``{"W1": (n_1, n_0), "b1": (n_1, 1), ..., "WL", "bL"}`` of ``dtype``.
+    Returns ``{"W1": (n_1, n_0), "b1": (n_1, 1), ..., "WL", "bL"}`` of ``dtype``
+    (float32 or float64).  ``seed``: None, an int >= 0 or a NumPy ``Generator``.
     """
     dims = v.check_layer_dims(layer_dims)
     dtype = v.check_float_dtype(dtype)
@@ -80,16 +85,20 @@ def _checked_forward_inputs(X, params, activation, output_activation):
     return X, layers, activation, output_activation
 
 
-def forward_propagation(X, params, *, activation="tanh", output_activation="sigmoid",
-                        backend="numba"):
-    """Forward pass -> ``(AL, cache)``; ``AL`` is ``(n_y, m)`` and ``cache`` holds every
-    layer's output ``{"A1": (n_1, m), ..., "AL"}`` for :func:`backward_propagation`."""
+def forward_propagation(X: ArrayLike, params: dict, *, activation: str = "tanh",
+                        output_activation: str = "sigmoid",
+                        backend: str = "numba") -> tuple[np.ndarray, dict]:
+    """Forward pass of ``X`` ``(n_x, m)`` through ``params`` ``{"W1": (n_1, n_x), "b1":
+    (n_1, 1), ..., "WL", "bL"}`` -> ``(AL, cache)``; ``AL`` is ``(n_y, m)`` and ``cache``
+    holds every layer's output ``{"A1": (n_1, m), ..., "AL"}`` for
+    :func:`backward_propagation`."""
     X, layers, activation, output_activation = _checked_forward_inputs(
         X, params, activation, output_activation)
     return _forward(X, layers, activation, output_activation, _backend(backend))
 
 
-def compute_cost(AL, Y, *, loss="log_loss", output_activation="sigmoid") -> float:
+def compute_cost(AL: ArrayLike, Y: ArrayLike, *, loss: str = "log_loss",
+                 output_activation: str = "sigmoid") -> float:
     """Average cost of predictions ``AL`` ``(n_y, m)`` against targets ``Y`` ``(n_y, m)``.
 
     ``log_loss``: binary cross-entropy after a sigmoid output, categorical after a
@@ -110,8 +119,9 @@ def compute_cost(AL, Y, *, loss="log_loss", output_activation="sigmoid") -> floa
     return reference.compute_cost(AL, Y, loss, output_activation)
 
 
-def backward_propagation(params, cache, X, Y, *, activation="tanh",
-                         output_activation="sigmoid", loss="log_loss", backend="numba") -> dict:
+def backward_propagation(params: dict, cache: dict, X: ArrayLike, Y: ArrayLike, *,
+                         activation: str = "tanh", output_activation: str = "sigmoid",
+                         loss: str = "log_loss", backend: str = "numba") -> dict:
     """Gradients ``{"dW1": (n_1, n_0), "db1": (n_1, 1), ..., "dWL", "dbL"}`` of the cost
     ``dW_l = dZ_l A_{l-1}^T / m``, ``db_l = sum(dZ_l) / m``, from the ``cache`` of
     :func:`forward_propagation`."""
@@ -153,8 +163,12 @@ def backward_propagation(params, cache, X, Y, *, activation="tanh",
     return dict(sorted(grads.items(), key=lambda kv: (int(kv[0][2:]), kv[0][1])))
 
 
-def update_parameters(params, grads, learning_rate, *, backend="numba") -> dict:
-    """One gradient-descent step: a new dict with ``W_l - learning_rate * dW_l`` etc."""
+def update_parameters(params: dict, grads: dict, learning_rate: float, *,
+                      backend: str = "numba") -> dict:
+    """One gradient-descent step: a new dict ``{"W1": W1 - learning_rate * dW1, "b1": ...}``
+    from ``params`` ``{"W1", "b1", ..., "WL", "bL"}`` and ``grads`` ``{"dW1", "db1", ...}``
+    of the same shapes (``params`` is not modified).  An update that overflows to
+    inf or NaN raises ``FloatingPointError``."""
     learning_rate = v.check_learning_rate(learning_rate)
     layers = v.check_params(params)
     dtype = layers[0][0].dtype
@@ -168,9 +182,12 @@ def update_parameters(params, grads, learning_rate, *, backend="numba") -> dict:
     return _unpack(theta, _dims(layers))
 
 
-def predict(params, X, *, activation="tanh", output_activation="sigmoid", backend="numba"):
-    """Predictions for the columns of ``X``: 0/1 labels ``(n_y, m)`` after a sigmoid
-    output (threshold 0.5), class indices ``(m,)`` after softmax, values after identity."""
+def predict(params: dict, X: ArrayLike, *, activation: str = "tanh",
+            output_activation: str = "sigmoid", backend: str = "numba") -> np.ndarray:
+    """Predictions for the columns of ``X`` ``(n_x, m)`` with ``params`` as in
+    :func:`forward_propagation`: int64 0/1 labels ``(n_y, m)`` after a sigmoid output
+    (threshold 0.5), int64 class indices ``(m,)`` after softmax, values ``(n_y, m)``
+    after identity."""
     X, layers, activation, output_activation = _checked_forward_inputs(
         X, params, activation, output_activation)
     AL, _ = _forward(X, layers, activation, output_activation, _backend(backend))
@@ -181,15 +198,20 @@ def predict(params, X, *, activation="tanh", output_activation="sigmoid", backen
     return AL
 
 
-def train(X, Y, layer_dims, *, num_iterations, learning_rate, activation="tanh",
-          output_activation="sigmoid", loss="log_loss", seed=None, params=None,
-          print_cost_every=0, progress=False, backend="numba"):
+def train(X: ArrayLike, Y: ArrayLike, layer_dims: Sequence[int], *, num_iterations: int,
+          learning_rate: float, activation: str = "tanh", output_activation: str = "sigmoid",
+          loss: str = "log_loss", seed=None, params: dict | None = None,
+          print_cost_every: int = 0, progress: bool = False,
+          backend: str = "numba") -> tuple[dict, np.ndarray]:
     """Full-batch gradient descent -> ``(params, costs)``.
 
     X ``(n_x, m)``, Y ``(n_y, m)``, ``layer_dims = [n_x, n_1, ..., n_y]``.  Starts
     from a copy of ``params`` if given, else from
     ``initialize_parameters(layer_dims, seed=seed, dtype=X.dtype)``.  ``costs``
-    ``(num_iterations,)`` holds each iteration's cost before its update.  With
+    ``(num_iterations,)``, in X's float dtype, holds each iteration's cost before its
+    update.  ``activation``: tanh, sigmoid (logistic), relu or identity;
+    ``output_activation``: sigmoid, softmax or identity; ``loss``: log_loss or
+    squared_error; ``backend``: numba or numpy.  With
     ``print_cost_every=k > 0`` the cost of iterations 0, k, 2k, ... is printed.
     ``progress=True`` shows a tqdm progress bar with the current cost (tqdm is an
     optional dependency).  With the numba backend the loop runs compiled, in one

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import numbers
+import os
 import zipfile
 import zlib
 
@@ -42,7 +43,7 @@ def _json_default(value):
                     "numbers, strings and None for the estimator's parameters")
 
 
-def save(estimator, path) -> None:
+def save(estimator: MLPClassifier | MLPRegressor, path: str | os.PathLike) -> None:
     """Write the fitted ``estimator`` (an :class:`~fastnn.estimators.MLPClassifier` or
     :class:`~fastnn.estimators.MLPRegressor`) to ``path`` (the exact file name)."""
     if type(estimator) not in ESTIMATORS.values():  # not just the name: sklearn's has it too
@@ -74,8 +75,8 @@ def save(estimator, path) -> None:
         np.savez(f, **arrays)
 
 
-def load(path):
-    """Read an estimator written by :func:`save` (or ``estimator.save``).
+def load(path: str | os.PathLike) -> MLPClassifier | MLPRegressor:
+    """Read the estimator that :func:`save` (or ``estimator.save``) wrote to ``path``.
 
     A file that is not such an estimator, is damaged, or whose contents do not fit
     together (unknown entries, bad parameters, weights of the wrong dtype or shape or

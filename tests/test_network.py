@@ -33,6 +33,9 @@ def test_planar_flower_and_xor_data():
     for seed, error in ((-1, ValueError), (1.5, TypeError)):
         with pytest.raises(error, match="seed must"):
             datasets.planar_flower(seed=seed)
+    for m, error in ((3, ValueError), (0, ValueError), (4.0, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="m must be"):
+            datasets.planar_flower(m)
     X, Y = datasets.xor()
     np.testing.assert_array_equal(Y[0], np.logical_xor(X[0], X[1]))
 
@@ -319,6 +322,7 @@ def test_every_public_submodule_is_an_attribute_after_import_fastnn():
             " 'estimators', 'load', 'persistence')]\n"
             "[getattr(fastnn, n) for n in names]\n"
             "assert 'sklearn' not in sys.modules\n"
+            "assert set(fastnn.__all__) <= set(dir(fastnn))\n"
             "print(fastnn.kernels.__name__, fastnn.optimizers.__name__, "
             "fastnn.estimators.__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -321,7 +321,8 @@ def test_thread_counts_reach_numba_and_blas():
     between, an_int = "n must be between 1 and", "n must be an int"
     for bad, exc, match in [(0, ValueError, between), (-1, ValueError, between),
                             (limit + 1, ValueError, between), (1.5, TypeError, an_int),
-                            ("2", TypeError, an_int)]:
+                            ("2", TypeError, an_int), (True, TypeError, an_int),
+                            (False, TypeError, an_int)]:
         with pytest.raises(exc, match=match):
             _threads.set_num_threads(bad)
 
