@@ -30,6 +30,7 @@ def __getattr__(name):
 def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
+
 __all__ = [
     "MLPClassifier", "MLPRegressor", "backward_propagation", "compute_cost", "datasets",
     "estimators", "forward_propagation", "get_num_threads", "initialize_parameters",
