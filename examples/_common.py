@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from fastnn.cli import BackendRun
+from fastnn.cli import BackendRun, positive_int
 
 ITERATIONS_ENV = "FASTNN_EXAMPLE_ITERATIONS"
 DEFAULT_OUT = Path(__file__).resolve().parent / "output"
@@ -48,17 +48,6 @@ def output_dir(text: str) -> Path:
     except OSError as exc:
         raise argparse.ArgumentTypeError(f"cannot create {text}: {exc.strerror}") from None
     return path
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {value}")
-    return value
 
 
 def accuracy(predicted: np.ndarray, expected: np.ndarray) -> float:

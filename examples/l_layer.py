@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 
 import fastnn
-from fastnn.cli import compare_backends
+from fastnn.cli import compare_backends, positive_int
 
 from _common import (accuracy, figure, make_parser, plot_costs, plot_decision_boundary,
-                     positive_int, report, save_figure)
+                     report, save_figure)
 
 LEARNING_RATE = 0.3  # larger rates make the cost oscillate in this deeper net
 

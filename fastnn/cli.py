@@ -119,14 +119,14 @@ def run_demo(num_iterations: int, print_every: int, seed: int) -> None:
 
 # -- train: the user's own data ---------------------------------------------------
 
-def _positive_int(text: str) -> int:
-    """An int >= 1 (argparse type)."""
+def positive_int(text: str) -> int:
+    """An int >= 1 (argparse type; the examples' options use it too)."""
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}")
     return value
 
 
@@ -359,11 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fastnn {__version__}")
     # the default run's options: None when not given, so that main can refuse them
     # before a command (whose own --seed would otherwise replace this one silently)
-    parser.add_argument("--iterations", dest="demo_iterations", type=_positive_int,
+    parser.add_argument("--iterations", dest="demo_iterations", type=positive_int,
                         metavar="N", help=f"training iterations of the default run (default: "
                                           f"{DEMO_DEFAULTS['--iterations']}; lower it for "
                                           f"a quick check)")
-    parser.add_argument("--print-every", dest="demo_print_every", type=_positive_int,
+    parser.add_argument("--print-every", dest="demo_print_every", type=positive_int,
                         metavar="K", help=f"print the cost every K iterations (default: "
                                           f"{DEMO_DEFAULTS['--print-every']})")
     parser.add_argument("--seed", dest="demo_seed", type=_seed, metavar="SEED",
@@ -387,12 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="hidden-layer activation (default: %(default)s)")
     fit.add_argument("--solver", default="adam", choices=("adam", "sgd"),
                      help="optimizer (default: %(default)s)")
-    fit.add_argument("--epochs", type=_positive_int, default=200, metavar="N",
+    fit.add_argument("--epochs", type=positive_int, default=200, metavar="N",
                      help="at most N passes over the data; training stops earlier once the "
                           "loss stops improving (default: %(default)s)")
     fit.add_argument("--lr", type=_positive_float, default=0.001, metavar="RATE",
                      help="learning rate (default: %(default)s)")
-    fit.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
+    fit.add_argument("--batch-size", type=positive_int, default=None, metavar="B",
                      help="samples per gradient step (default: min(200, number of samples))")
     fit.add_argument("--seed", type=_seed, default=0,
                      help="seed of the initial weights and shuffling (default: %(default)s)")
