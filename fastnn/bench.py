@@ -324,6 +324,14 @@ def _disk_cache_on() -> bool:
     return bool(_jit.CACHE)
 
 
+def peaks_by_dtype(rows: list[dict]) -> dict[str, list[float]]:
+    """The matmul peaks timed beside ``rows`` (results of :func:`time_backends`), per dtype."""
+    peaks: dict[str, list[float]] = {}
+    for row in rows:
+        peaks.setdefault(row["dtype"], []).append(row["matmul_peak_gflops"])
+    return peaks
+
+
 def machine_info(rows: list[dict], blas_threads: int | None) -> dict:
     """CPU count, platform, library versions, BLAS pools and, per dtype, the best matmul
     peak timed beside ``rows`` (results of :func:`time_backends`)."""
@@ -343,9 +351,7 @@ def machine_info(rows: list[dict], blas_threads: int | None) -> dict:
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
         "fastnn_cache": _disk_cache_on(),
         "blas_threads_limit": blas_threads,
-        "matmul_peak_gflops": {dt: max(r["matmul_peak_gflops"] for r in rows
-                                       if r["dtype"] == dt)
-                               for dt in dict.fromkeys(r["dtype"] for r in rows)},
+        "matmul_peak_gflops": {dt: max(g) for dt, g in peaks_by_dtype(rows).items()},
         # np.dot in Numba kernels calls SciPy's BLAS; large products and NumPy call NumPy's.
         "blas": [{k: lib.get(k) for k in ("internal_api", "version", "num_threads",
                                           "architecture", "filepath")}
@@ -391,11 +397,8 @@ def print_report(report: dict, file=None) -> None:
         f"Python {info['python']}, numpy {info['numpy']}, numba {info['numba']}, "
         f"scipy {info['scipy']}, BLAS threads "
         f"{info['blas_threads_limit'] or 'default'}")
-    peaks: dict[str, list[float]] = {}
-    for row in rows:
-        peaks.setdefault(row["dtype"], []).append(row["matmul_peak_gflops"])
     say(f"matmul peak (np.dot {PEAK_N}x{PEAK_N}, timed beside each row): " + ", ".join(
-        f"{dt} {min(g):.1f}-{max(g):.1f} GFLOP/s" for dt, g in peaks.items()))
+        f"{dt} {min(g):.1f}-{max(g):.1f} GFLOP/s" for dt, g in peaks_by_dtype(rows).items()))
     cache = "on: may be a cache load" if info["fastnn_cache"] else "off"
     seen = {}
     for row in rows:  # the first workload of each dtype: it compiles the shared kernels
