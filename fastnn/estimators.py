@@ -29,6 +29,9 @@ from .kernels._arrays import as_kernel_array
 
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 SOLVERS = ("sgd", "adam")
+#: A classifier's target type -> the output activation it trains.
+OUTPUT_BY_TARGET = {"binary": "logistic", "multiclass": "softmax",
+                    "multilabel-indicator": "logistic"}
 
 
 def _backends(name: str):
@@ -431,7 +434,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             self.classes_ = labels
             self._y_type = ("multilabel-indicator" if multilabel
                             else "binary" if len(labels) == 2 else "multiclass")
-            self.out_activation_ = "softmax" if self._y_type == "multiclass" else "logistic"
+            self.out_activation_ = OUTPUT_BY_TARGET[self._y_type]
         elif classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
             raise ValueError(f"classes={classes!r} differs from classes_ {self.classes_!r}")
         elif multilabel != (self._y_type == "multilabel-indicator"):

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import FLOAT_DTYPES
-from .estimators import MLPClassifier, MLPRegressor
+from .estimators import OUTPUT_BY_TARGET, MLPClassifier, MLPRegressor
 
 FORMAT_VERSION = 1
 ESTIMATORS = {cls.__name__: cls for cls in (MLPClassifier, MLPRegressor)}
@@ -28,9 +28,6 @@ FITTED = ("n_features_in_", "n_iter_", "t_", "loss_", "best_loss_", "best_valida
           "n_layers_", "n_outputs_", "out_activation_", "loss_curve_", "validation_scores_",
           "_no_improvement_count", "_y_type")
 LABEL_ARRAYS = ("classes_", "feature_names_in_")
-#: A classifier's target type -> the output activation it trains.
-OUTPUTS_BY_TARGET = {"binary": "logistic", "multiclass": "softmax",
-                     "multilabel-indicator": "logistic"}
 #: What reading a damaged member of the archive can raise.
 READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError)
 
@@ -139,8 +136,8 @@ def _outputs_mismatch(estimator) -> str | None:
             return "a regressor has no classes_"
         return None
     y_type, classes = getattr(estimator, "_y_type", None), getattr(estimator, "classes_", None)
-    if y_type not in OUTPUTS_BY_TARGET:
-        return f"_y_type is {y_type!r}; expected one of {', '.join(map(repr, OUTPUTS_BY_TARGET))}"
+    if y_type not in OUTPUT_BY_TARGET:
+        return f"_y_type is {y_type!r}; expected one of {', '.join(map(repr, OUTPUT_BY_TARGET))}"
     if classes is None or classes.ndim != 1 or len(np.unique(classes)) != len(classes):
         return "classes_ must be a 1-D array of distinct labels"
     if y_type == "binary":
@@ -149,8 +146,8 @@ def _outputs_mismatch(estimator) -> str | None:
         fits = n_out == len(classes) and (y_type != "multiclass" or n_out >= 3)
     if not fits:
         return f"{len(classes)} classes for {n_out} outputs ({y_type} targets)"
-    if out != OUTPUTS_BY_TARGET[y_type]:
-        return f"out_activation_ is {out!r}; {y_type} targets train {OUTPUTS_BY_TARGET[y_type]!r}"
+    if out != OUTPUT_BY_TARGET[y_type]:
+        return f"out_activation_ is {out!r}; {y_type} targets train {OUTPUT_BY_TARGET[y_type]!r}"
     return None
 
 
