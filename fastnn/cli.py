@@ -2,9 +2,11 @@
 
 ``python -m fastnn``
     Trains the planar-flower network of text 003 (2-4-1, tanh hidden, sigmoid
-    output, learning rate 1.2, 10 000 iterations) with both backends from the
+    output, 10 000 iterations) at learning rate 1.2, with both backends from the
     same initial parameters; prints the costs, the accuracy, the time per
     iteration of each backend, the speedup and how far the two results differ.
+    (The text's rate, 0.01, trains slower: 66-92% training accuracy after 10 000
+    iterations over seeds 0-2, against 94% at 1.2.)
 ``python -m fastnn train DATA``
     Fits :class:`fastnn.estimators.MLPClassifier` on a ``.npz`` (arrays ``X``
     and ``y``, rows are samples) or ``.csv`` file and saves the model.
@@ -99,8 +101,9 @@ def compare_backends(X: np.ndarray, Y: np.ndarray, layer_dims: list[int], *,
 # -- the default command: the texts' planar-flower network ------------------------
 
 def run_demo(num_iterations: int, print_every: int, seed: int) -> None:
-    """Train text 003's 2-4-1 network on the planar flower with both backends; print
-    the costs, accuracy, time per iteration, speedup and max |Δ params|."""
+    """Train text 003's 2-4-1 network on the planar flower with both backends, at
+    learning rate 1.2 (the text uses 0.01); print the costs, accuracy, time per
+    iteration, speedup and max |Δ params|."""
     X, Y = datasets.planar_flower()
     layer_dims, learning_rate = [2, 4, 1], 1.2
     print(f"fastnn {__version__}: planar flower, {X.shape[1]} samples; network {layer_dims} "
@@ -351,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Without a command: train the planar-flower network of the texts "
-                    "(2-4-1, tanh hidden layer, sigmoid output, learning rate 1.2) with the "
+                    "(2-4-1, tanh hidden layer, sigmoid output) at learning rate 1.2 with the "
                     "numba and the numpy backend from the same initial parameters, and print "
                     "the costs, the accuracy, the time per iteration of each backend, the "
                     "speedup and the largest difference between their final parameters.",

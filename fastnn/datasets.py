@@ -17,7 +17,8 @@ def planar_flower(m: int = 400, seed: int | np.random.Generator | None = 1
     takes angles ``t`` evenly spaced over ``[3.12 j, 3.12 (j + 1)]``; both ``t`` and
     ``r`` get Gaussian noise of standard deviation 0.2.  ``m`` must be even.
     ``seed`` (default 1, so the same flower every call; None for a new one each
-    time) is anything ``np.random.default_rng`` takes: an int or a Generator.
+    time) is anything ``np.random.default_rng`` takes: an int or a Generator.  The
+    text draws from ``np.random.seed``, so its points differ from these.
     """
     if check_count("m", m, 2) % 2:  # not an int: a TypeError
         raise ValueError(f"m must be an even int >= 2; got {m!r}")

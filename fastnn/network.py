@@ -1,9 +1,17 @@
 """The tutorial-style functions, on either backend.
 
-Same names and arguments as the texts' steps, for any number of layers: columns
-are samples, ``X`` is ``(n_x, m)``, ``Y`` is ``(n_y, m)``, ``params`` is a dict
-``{"W1": (n_1, n_0), "b1": (n_1, 1), ..., "WL", "bL"}``.  ``backend="numba"``
-(default) runs the compiled kernels, ``backend="numpy"`` the reference.
+The texts' steps under their names, for any number of layers: columns are
+samples, ``X`` is ``(n_x, m)``, ``Y`` is ``(n_y, m)``, ``params`` is a dict
+``{"W1": (n_1, n_0), "b1": (n_1, 1), ..., "WL", "bL"}`` passed whole, as text 000
+passes it.  ``backend="numba"`` (default) runs the compiled kernels,
+``backend="numpy"`` the reference.
+
+Where the texts differ from each other fastnn picks one form: the cache holds
+the layers' outputs ``A1 ... AL`` (no ``Z``), ``backward_propagation`` returns
+only ``dW``/``db`` (no ``dA``), and ``train`` takes keyword options
+(``num_iterations``, ``learning_rate``; text 001's ``train`` takes ``epochs, lr``
+by position).  Seeds draw from ``np.random.default_rng``, so the same seed does
+not give a text's ``np.random.seed`` numbers.
 
 Computations run in X's dtype when it is float32 or float64 (float64 for any
 other real dtype); parameters are cast to it.  Inputs are never modified.
@@ -102,8 +110,11 @@ def compute_cost(AL: ArrayLike, Y: ArrayLike, *, loss: str = "log_loss",
     """Average cost of predictions ``AL`` ``(n_y, m)`` against targets ``Y`` ``(n_y, m)``.
 
     ``log_loss``: binary cross-entropy after a sigmoid output, categorical after a
-    softmax output; ``squared_error``: ``sum((AL - Y)**2) / (2m)``.  Log-loss needs
-    ``AL`` in [0, 1], and after a softmax, columns that sum to 1.
+    softmax output; ``squared_error``: ``sum((AL - Y)**2) / (2m)`` (text 001 part 1
+    sums without the ``1/(2m)``).  Log-loss needs ``AL`` in [0, 1], and after a
+    softmax, columns that sum to 1; it clips ``AL`` to ``[eps, 1 - eps]`` (the
+    dtype's eps) before the log, so a confident wrong prediction costs about 36 in
+    float64, not inf.
     """
     _, output_activation, loss = v.check_network("tanh", output_activation, loss)
     AL = v.check_array("AL", AL)
@@ -167,8 +178,9 @@ def update_parameters(params: dict, grads: dict, learning_rate: float, *,
                       backend: str = "numba") -> dict:
     """One gradient-descent step: a new dict ``{"W1": W1 - learning_rate * dW1, "b1": ...}``
     from ``params`` ``{"W1", "b1", ..., "WL", "bL"}`` and ``grads`` ``{"dW1", "db1", ...}``
-    of the same shapes (``params`` is not modified).  An update that overflows to
-    inf or NaN raises ``FloatingPointError``."""
+    of the same shapes (``params`` is not modified).  ``grads`` must hold exactly
+    those keys: extra ones (such as a ``dA0`` kept by hand) are refused rather than
+    ignored.  An update that overflows to inf or NaN raises ``FloatingPointError``."""
     learning_rate = v.check_learning_rate(learning_rate)
     layers = v.check_params(params)
     dtype = layers[0][0].dtype
@@ -262,7 +274,7 @@ def train(X: ArrayLike, Y: ArrayLike, layer_dims: Sequence[int], *, num_iteratio
         if print_cost_every:  # every multiple in the chunk: the bar's chunks need not align
             first = -(-start // print_cost_every) * print_cost_every
             for i in range(first, stop, print_cost_every):
-                print(f"Cost after iteration {i}: {costs[i]:.6f}")
+                print(f"iteration {i}: cost {costs[i]:.6f}")
         if bar is not None:
             bar.update(stop - start)
             bar.set_postfix(cost=f"{costs[stop - 1]:.6f}", refresh=False)

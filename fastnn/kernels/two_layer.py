@@ -24,9 +24,9 @@ no ``X.T`` copy is needed.  The same dot-product and axpy kernels serve both
 layouts: a row of ``X`` is a feature across the samples, a row of ``XT`` a sample
 across the features.
 
-With at least twice as many inputs as samples (the texts' image sets: 12 288 x
-209, 4 096 x 348) and enough iterations, the loop need not read ``X`` at all in
-most iterations.  Gradient descent changes ``W1`` by ``-lr/m * dZ1 @ X.T``, so it
+With at least twice as many inputs as samples (images: 4 096 x 348 in the texts,
+12 288 x 209 for 64x64 colour images) and enough iterations, the loop need not
+read ``X`` at all in most iterations.  Gradient descent changes ``W1`` by ``-lr/m * dZ1 @ X.T``, so it
 changes ``Z1 = W1 @ X`` by ``-lr/m * dZ1 @ K`` with the samples' Gram matrix
 ``K = X.T @ X`` ``(m, m)``, computed once per call by BLAS: an ``(n_h, m) @ (m, m)``
 product instead of two with ``X`` (``4 n_h n_x m`` multiply-adds, bound by reading
