@@ -85,9 +85,8 @@ def texts_step(X, Y, params, learning_rate):
 
 class TextsStep:
     """The baseline of :class:`TutorialStep`: the same step in plain NumPy, as a
-    reader of the texts writes it.  Here the tutorial functions' step was slower
-    than this at W1 (about 4.5x: their input checks) and W2 (about 2x: ``X``
-    checked for NaN/inf twice, 11 MB each time), and about as fast at W3."""
+    reader of the texts writes it, with no input checks (which is what the
+    tutorial functions' step adds: ``X`` is checked for NaN/inf twice per step)."""
 
     params = (["W1", "W2", "W3"], DTYPES)
     param_names = ["workload", "dtype"]
@@ -105,8 +104,8 @@ class TrainPrinting:
     """W2 trained the texts' way: 1 000 iterations with the cost printed every 100
     (``print_cost_every=100``; the output is discarded), against the same call
     without printing (``0``), numba backend.  The chunks share one ``X.T @ X``, but
-    each recomputes ``W1 @ X`` and brings ``W1`` up to date: printing cost about
-    20% here (40 against 34 ms in float64)."""
+    each recomputes ``W1 @ X`` and brings ``W1`` up to date, which is what
+    printing costs."""
 
     params = (DTYPES, [0, 100])
     param_names = ["dtype", "print_cost_every"]
@@ -142,7 +141,8 @@ class TrainMemory:
     """Peak resident memory of a process that builds a workload's data and trains
     one iteration (includes the data, and for numba loading the compiled loop from
     the disk cache, which ``setup`` fills in another process: compiling instead
-    would add over 100 MB, and a cold or warm cache must not decide the result)."""
+    would add over 100 MB, and a cold or warm cache must not decide the result, so
+    numba is skipped where the disk cache is off).  Baseline: :class:`DataMemory`."""
 
     params = (["W1", "W3", "W4"], DTYPES, BACKENDS)
     param_names = ["workload", "dtype", "backend"]
@@ -150,13 +150,23 @@ class TrainMemory:
 
     def setup(self, workload, dtype, backend):
         if backend == "numba":
+            from fastnn.kernels import _jit
+            if not _jit.CACHE:
+                raise NotImplementedError("Numba's disk cache is off: this would time a compile")
             code = _FILL_CACHE.format(dims=WORKLOADS[workload][0], dtype=dtype)
             subprocess.run([sys.executable, "-c", code], check=True)
 
     def peakmem_train(self, workload, dtype, backend):
         run_train(workload, dtype, backend, 1)
 
-    def peakmem_data_only(self, workload, dtype, backend):
-        """The baseline of ``peakmem_train``: the same process, imports and data, without
-        the call (the difference is what training adds, Numba's loaded code included)."""
+
+class DataMemory:
+    """The baseline of :class:`TrainMemory`: the same process, imports and data,
+    without the call (the difference is what training adds, Numba's loaded code
+    included)."""
+
+    params = (["W1", "W3", "W4"], DTYPES)
+    param_names = ["workload", "dtype"]
+
+    def peakmem_data_only(self, workload, dtype):
         workload_data(workload, dtype)
