@@ -199,6 +199,35 @@ def test_a_numpy_integer_batch_size_fits_as_a_python_int():
     _assert_same_fit(*fits, rtol=0)
 
 
+def test_partial_fit_sorts_the_given_classes_like_sklearn():
+    X, y = _classification()
+    ours = MLPClassifier(random_state=0).partial_fit(X, y, classes=[2, 0, 1])
+    theirs = sk.MLPClassifier(random_state=0).partial_fit(X, y, classes=[2, 0, 1])
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-7)
+
+
+def test_binary_probability_of_one_half_predicts_the_first_class_like_sklearn():
+    X, y = _classification(n_classes=2)
+    ours, theirs = _fit_pair(MLPClassifier(hidden_layer_sizes=(3,), max_iter=1, random_state=0),
+                             sk.MLPClassifier(hidden_layer_sizes=(3,), max_iter=1,
+                                              random_state=0), X, y)
+    for est in (ours, theirs):  # every output exactly 0.5
+        est.coefs_ = [np.zeros_like(c) for c in est.coefs_]
+        est.intercepts_ = [np.zeros_like(b) for b in est.intercepts_]
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert (ours.predict(X) == ours.classes_[0]).all()
+
+
+def test_early_stopping_with_tol_0_counts_a_tie_as_improvement_like_sklearn():
+    X, y = _classification(n_classes=2, n=300)
+    kw = dict(hidden_layer_sizes=(10,), early_stopping=True, tol=0.0, n_iter_no_change=2,
+              learning_rate_init=0.02, max_iter=100, random_state=0)
+    ours, theirs = _fit_pair(MLPClassifier(**kw), sk.MLPClassifier(**kw), X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+
+
 def test_early_stopping_keeps_best_weights():
     X, y = _classification(n=300)
     est = MLPClassifier(hidden_layer_sizes=(10,), early_stopping=True, max_iter=60,
@@ -250,6 +279,20 @@ def test_save_and_load_round_trip(tmp_path, make):
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
     assert loaded.loss_curve_ == est.loss_curve_ and loaded.n_iter_ == est.n_iter_
     loaded.partial_fit(X, est.predict(X))  # the loaded estimator trains on
+
+
+def test_a_loaded_model_continues_a_warm_start_like_the_original(tmp_path):
+    """The count of epochs without improvement is saved: a warm-started fit of the
+    loaded model stops where the original's does."""
+    X, y = _classification()
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, tol=10.0, n_iter_no_change=7,
+                        warm_start=True, random_state=0).fit(X, y)
+    est.save(tmp_path / "model.npz")
+    loaded = load(tmp_path / "model.npz")
+    est.fit(X, y)
+    loaded.fit(X, y)
+    assert loaded.n_iter_ == est.n_iter_ < 10
+    np.testing.assert_array_equal(loaded.loss_curve_, est.loss_curve_)
 
 
 def test_save_refuses_other_estimators_of_the_same_name(tmp_path):

@@ -200,8 +200,9 @@ def test_compute_cost(rng, output_activation, loss, dtype, shape):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("Y", [[[0.0, 1.0, 1.0, 0.0]], [[0.1, 0.9, 1.0, 0.0]], [[0.5, 0.5, 1.0, 2.0]]],
-                         ids=["labels", "soft-targets", "one-off-label"])
+@pytest.mark.parametrize("Y", [[[0.0, 1.0, 1.0, 0.0]], [[0.1, 0.9, 1.0, 0.0]], [[0.5, 0.5, 1.0, 2.0]],
+                               [[0.3, 1.0, 0.0, 1.0]]],
+                         ids=["labels", "soft-targets", "one-off-label", "one-soft-target"])
 def test_compute_cost_log_loss_targets(dtype, Y):
     """0/1 labels take a one-log path; any other target value, the two-term formula."""
     AL = np.array([[0.2, 0.7, 0.99, 1e-3]], dtype)
@@ -409,6 +410,22 @@ def test_train_loop_through_the_gram_matrix(rng, layer_dims, activation, output_
     assert costs_ref[-1] < costs_ref[0]
 
 
+def test_gram_path_refreshing_every_step_never_reads_K(rng):
+    """With ``refresh_every=1`` every iteration recomputes ``Z1`` from the refreshed
+    ``W1``, so a ``K`` of zeros gives the reference's result: the refresh runs when due."""
+    layer_dims, m = [300, 6, 4, 1], 57
+    X = rng.random((layer_dims[0], m))
+    Y = np.ascontiguousarray(targets(rng, "sigmoid", (1, m), np.float64))
+    n_params = sum(n * (n_prev + 1) for n_prev, n in zip(layer_dims, layer_dims[1:]))
+    theta = 0.5 * rng.standard_normal(n_params)
+    fast, ref = theta.copy(), theta.copy()
+    costs = np.empty(10)
+    loop.run_training(X, np.zeros((m, m)), Y, fast, np.array(layer_dims), 10, 0.1, 1,
+                      CODES["tanh"], CODES["sigmoid"], LOSSES["log_loss"], costs)
+    reference.train_loop(X, Y, ref, layer_dims, 10, 0.1, "tanh", "sigmoid", "log_loss")
+    assert_close(fast, ref)
+
+
 @pytest.mark.parametrize("layer_dims, loop_name", [
     ([2, 4, 1], "columns_train_loop"),
     ([100, 4, 1], "rows_train_loop"),
@@ -444,10 +461,10 @@ def test_gram_path_is_taken_only_when_it_pays(rng):
 
 @pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [100, 4, 2], [70, 5, 1],
                                         [80, 2, 1], [65, 1, 1], [30, 40, 20], [200, 200, 1],
-                                        [5, 20, 30, 2], [6, 30, 4, 2], [3, 1]],
+                                        [5, 20, 30, 2], [6, 30, 4, 2], [5, 3, 17, 17], [3, 1]],
                          ids=["columns-W1", "rows-W2", "rows-3+1", "rows-3+2", "rows-2",
                               "rows-1", "wide-output", "big-narrow-output", "deep",
-                              "narrow-over-narrow", "L1"])
+                              "narrow-over-narrow", "wide-over-wide", "L1"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m", [1, 31, 32, 33, 300, 1030])
 def test_cost_and_gradient(rng, layer_dims, dtype, m):

@@ -102,6 +102,8 @@ TABLE = [
           r"got \(2, 1\)", params=with_(P, b1=np.zeros((2, 1)))),
     *rows(TAKES_PARAMS, ValueError, r"params\['b1'\] must be 2-D; got shape \(3,\)",
           params=with_(P, b1=np.zeros(3))),
+    *rows(TAKES_PARAMS, ValueError, r"params\['b1'\] must have shape \(3, 1\) .*got \(1, 3\)",
+          params=with_(P, b1=np.zeros((1, 3)))),  # a row: would broadcast when m == 3
     *rows(TAKES_PARAMS, TypeError, r"params mix dtypes .*float32.*float64",
           params=with_(P, W1=P["W1"].astype(np.float32))),
     *rows(TAKES_PARAMS, ValueError, r"params\['W2'\] contains NaN or inf",
