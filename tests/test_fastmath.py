@@ -181,7 +181,10 @@ def test_wide_vectors_gives_512_bit_loops():
         kernel(x, out)
         assert max_rel_err(out, reference("tanh", x)) <= MAX_REL[np.float64]
         asm[fn] = kernel.inspect_asm(kernel.signatures[0])
-    if not llvm.get_host_cpu_features().get("avx512f", False):
+    features = llvm.get_host_cpu_features()
+    if not features.get("avx512f", False):
+        if not features.get("avx2", False):
+            pytest.skip("no 256-bit vectors to check on this CPU")
         assert re.search(r"\bymm", asm[_user_kernel_wide]), "loop was not vectorised"
         assert "zmm" not in asm[_user_kernel_wide]
         return

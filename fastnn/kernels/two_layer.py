@@ -26,14 +26,15 @@ across the features.
 
 With at least twice as many inputs as samples (images: 4 096 x 348 in the texts,
 12 288 x 209 for 64x64 colour images) and enough iterations, the loop need not
-read ``X`` at all in most iterations.  Gradient descent changes ``W1`` by ``-lr/m * dZ1 @ X.T``, so it
-changes ``Z1 = W1 @ X`` by ``-lr/m * dZ1 @ K`` with the samples' Gram matrix
-``K = X.T @ X`` ``(m, m)``, computed once per call by BLAS: an ``(n_h, m) @ (m, m)``
-product instead of two with ``X`` (``4 n_h n_x m`` multiply-adds, bound by reading
-``X`` from memory).  ``W1`` itself is brought up to date from the summed ``dZ1``
-every ``refresh_every`` iterations and at the end, and ``Z1`` recomputed from it,
-so rounding in the running update of ``Z1`` cannot build up.  (Which nets take
-this path, and how often ``W1`` is refreshed, is decided in :mod:`.loop`.)
+read ``X`` at all in most iterations.  Gradient descent changes ``W1`` by
+``-lr/m * dZ1 @ X.T``, so it changes ``Z1 = W1 @ X`` by ``-lr/m * dZ1 @ K`` with
+the samples' Gram matrix ``K = X.T @ X`` ``(m, m)``, computed once per call by
+BLAS: an ``(n_h, m) @ (m, m)`` product instead of two with ``X``
+(``4 n_h n_x m`` multiply-adds, bound by reading ``X`` from memory).  ``W1``
+itself is brought up to date from the summed ``dZ1`` every ``refresh_every``
+iterations and at the end, and ``Z1`` recomputed from it, so rounding in the
+running update of ``Z1`` cannot build up.  (Which nets take this path, and how
+often ``W1`` is refreshed, is decided in :mod:`.loop`.)
 """
 from __future__ import annotations
 
