@@ -860,11 +860,11 @@ def _float32_kernel_calls():
     Z, A, W = np.ones((3, 8), f), np.full((3, 8), 0.5, f), np.ones((3, 4), f)
     XT, v, o = np.ones((8, 16), f), np.ones(16, f), np.ones(8, f)
     calls = [
-        (activations.apply_activation, (Z, 3)),  # the code is a runtime value: all codes
+        (activations.apply_activation, (Z, 3, o)),  # the code is a runtime value: all codes
         (activations.multiply_by_derivative, (Z, A, 3)),
         (backprop.narrow_delta, (np.ones((1, 3), f), np.ones((1, 8), f), A, o, 2)),
         (dense.matmul_nt, (Z, A, np.ones((3, 3), f), np.ones(9, f))),
-        (two_layer._block_forward, (W, np.ones((3, 1), f), np.ones((4, 8), f), 0, 2, Z)),
+        (two_layer._block_forward, (W, np.ones((3, 1), f), np.ones((4, 8), f), 0, 2, Z, o)),
         (two_layer._block_accumulate, (Z, np.ones((4, 8), f), 0, W, np.ones((3, 1), f))),
         (two_layer._dots3, (v, v, v, XT, 0, o, o, o)),
         (two_layer._dots2, (v, v, XT, 0, o, o)),

@@ -1,4 +1,5 @@
-"""The whole training step (forward + cost + backward + update) on workloads W1-W4."""
+"""The whole training step (forward + cost + backward + update) on workloads W1-W4,
+and on a net with a wide softmax output."""
 from __future__ import annotations
 
 import contextlib
@@ -124,6 +125,28 @@ class TrainPrinting:
     def time_train(self, dtype, print_cost_every):
         with contextlib.redirect_stdout(io.StringIO()):
             run_train("W2", dtype, "numba", 1000, print_cost_every)
+
+
+class TrainWideSoftmax:
+    """Five iterations of a 20-64-1000 net with a softmax output (1 000 classes) on
+    2 000 samples, away from the workloads: its float32 numba step was slower than
+    numpy's (0.78x) while softmax walked the output column by column."""
+
+    params = (DTYPES, BACKENDS)
+    param_names = ["dtype", "backend"]
+    number = 1
+    repeat = (1, 7, 30.0)
+    warmup_time = 0.0  # setup made the warm-up call
+
+    def setup(self, dtype, backend):
+        rng = np.random.default_rng(0)
+        self.X = rng.random((20, 2000)).astype(dtype)
+        self.Y = np.eye(1000, dtype=dtype)[:, rng.integers(0, 1000, 2000)]
+        self.time_train(dtype, backend)
+
+    def time_train(self, dtype, backend):
+        fastnn.train(self.X, self.Y, [20, 64, 1000], num_iterations=5, learning_rate=0.1,
+                     seed=0, output_activation="softmax", backend=backend)
 
 
 #: Trains a small net of the same kind as a workload (few-input 2-layer, or layer

@@ -158,8 +158,9 @@ def matmul_nt(A, B, out, scratch):
 
 
 @loop_jit
-def add_bias_and_activate(b, code, out):
-    """``out = g(out + b)`` in place: b ``(n, 1)``, out ``(n, m)``."""
+def add_bias_and_activate(b, code, out, scratch):
+    """``out = g(out + b)`` in place: b ``(n, 1)``, out ``(n, m)``; ``scratch`` holds
+    ``m`` values (see :func:`~fastnn.kernels.activations.apply_activation`)."""
     wide_vectors()
     n, m = out.shape
     for i in range(n):
@@ -167,17 +168,18 @@ def add_bias_and_activate(b, code, out):
         for j in range(m):
             out[i, j] += bi
         if code != SOFTMAX:  # one row at a time, while it is in cache
-            apply_activation(out[i].reshape((1, m)), code)
+            apply_activation(out[i].reshape((1, m)), code, scratch)
     if code == SOFTMAX:  # over the whole column
-        apply_activation(out, code)
+        apply_activation(out, code, scratch)
 
 
 @loop_jit
-def dense_forward(W, A_prev, b, code, out):
+def dense_forward(W, A_prev, b, code, out, scratch):
     """``out = g(W @ A_prev + b)``: W ``(n, n_prev)``, A_prev ``(n_prev, m)``,
-    b ``(n, 1)``, out ``(n, m)``; ``code`` selects ``g``."""
+    b ``(n, 1)``, out ``(n, m)``; ``code`` selects ``g``; ``scratch`` holds ``m``
+    values."""
     matmul_nn(W, A_prev, out)
-    add_bias_and_activate(b, code, out)
+    add_bias_and_activate(b, code, out, scratch)
 
 
 # ------------------------------------------------------------- Python-level twins
@@ -200,5 +202,5 @@ def linear_activation_forward(W, A_prev, b, activation, out=None):
         check_out("out", out, shape, W.dtype)
         check_apart({"out": out}, {"W": W, "A_prev": A_prev, "b": b})
     check_softmax_rows(out, CODES[activation])
-    dense_forward(W, A_prev, b, CODES[activation], out)
+    dense_forward(W, A_prev, b, CODES[activation], out, np.empty(shape[1], W.dtype))
     return out

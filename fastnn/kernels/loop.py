@@ -159,9 +159,9 @@ def layer_by_layer_cost_and_gradient(X, Y, theta, dims, plan, code, out_code, lo
         if l == 0 and Z1.shape[0] > 0:
             for i in range(n):  # row by row: a 2-D slice assignment is a slow loop
                 A[i, :] = Z1[i]
-            add_bias_and_activate(b, out_code if L == 1 else code, A)
+            add_bias_and_activate(b, out_code if L == 1 else code, A, row)
         else:
-            dense_forward(W, A_prev, b, out_code if l == L - 1 else code, A)
+            dense_forward(W, A_prev, b, out_code if l == L - 1 else code, A, row)
         A_prev = A
     cost = cost_sum(A_prev, Y, loss, out_code) / m
 

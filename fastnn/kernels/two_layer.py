@@ -82,9 +82,10 @@ def workspace_size(dims):
 
 
 @loop_jit
-def _block_forward(W, b, A_prev, j0, code, out):
+def _block_forward(W, b, A_prev, j0, code, out, row):
     """``out = g(W @ A_prev[:, j0:j0 + nb] + b)``, out ``(n, nb)``, looping over the
-    inputs outermost so each row of the ``A_prev`` block is loaded once."""
+    inputs outermost so each row of the ``A_prev`` block is loaded once; ``row`` holds
+    ``nb`` values (softmax's scratch)."""
     wide_vectors()
     n, nb = out.shape
     for i in range(n):
@@ -96,7 +97,7 @@ def _block_forward(W, b, A_prev, j0, code, out):
             o = out[i]
             for j in range(nb):
                 o[j] += w * a[j]
-    apply_activation(out, code)
+    apply_activation(out, code, row)
 
 
 @loop_jit
@@ -224,14 +225,15 @@ def _rows_dots(W, XT, j0, out):
 
 
 @loop_jit
-def _rows_forward(W, b, XT, j0, code, out):
-    """``out = g(W @ XT[j0:j0 + nb].T + b)``, out ``(n, nb)``."""
+def _rows_forward(W, b, XT, j0, code, out, row):
+    """``out = g(W @ XT[j0:j0 + nb].T + b)``, out ``(n, nb)``; ``row`` holds ``nb``
+    values (softmax's scratch)."""
     _rows_dots(W, XT, j0, out)
     for i in range(out.shape[0]):
         bi = b[i, 0]
         for j in range(out.shape[1]):
             out[i, j] += bi
-    apply_activation(out, code)
+    apply_activation(out, code, row)
 
 
 @loop_jit
@@ -327,7 +329,7 @@ def _output_layer(A1, Y, W2, b2, code, out_code, loss, A2, dZ2, dW2, db2, row):
     """The output layer of a block of ``nb`` samples, forward and back: ``A2``, the
     block's summed cost (returned), ``dZ2``, ``dW2 += dZ2 @ A1.T``, ``db2 += sum(dZ2)``,
     and ``A1`` ``(n_h, nb)`` overwritten by ``dZ1``; ``row`` holds ``nb`` values."""
-    _block_forward(W2, b2, A1, 0, out_code, A2)
+    _block_forward(W2, b2, A1, 0, out_code, A2, row)
     total = cost_sum(A2, Y, loss, out_code)
     output_delta_kernel(A2, Y, out_code, loss, dZ2)
     _block_accumulate(dZ2, A1, 0, dW2, db2)
@@ -366,9 +368,9 @@ def two_layer_cost_and_gradient(X, XT, Y, W1, b1, W2, b2, code, out_code, loss,
             Yb[i, :] = Y[i, j0:j0 + nb]
 
         if rows:
-            _rows_forward(W1, b1, XT, j0, code, A1)
+            _rows_forward(W1, b1, XT, j0, code, A1, row)
         else:
-            _block_forward(W1, b1, X, j0, code, A1)
+            _block_forward(W1, b1, X, j0, code, A1, row)
         total += _output_layer(A1, Yb, W2, b2, code, out_code, loss, A2, dZ2, dW2, db2,
                                row)  # A1 becomes dZ1
         if rows:
@@ -451,7 +453,7 @@ def hidden_and_output_step(Z, b1, Y, W2, b2, lr, inv_m, code, out_code, loss, bu
         bi = b1[i, 0]
         for j in range(m):
             A1[i, j] = Z[i, j] + bi
-    apply_activation(A1, code)
+    apply_activation(A1, code, row)
     dW2[:] = 0
     db2[:] = 0
     cost = _output_layer(A1, Y, W2, b2, code, out_code, loss, A2, dZ2, dW2, db2,
