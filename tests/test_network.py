@@ -10,6 +10,7 @@ import pytest
 import fastnn
 from fastnn import datasets
 from fastnn.kernels import loop
+from fastnn.kernels.two_layer import COLUMNS, GENERIC, ROWS, choose_path
 from conftest import assert_close, in_layout, read_only
 
 BACKENDS = ["numba", "numpy"]
@@ -214,6 +215,30 @@ def test_softmax_training_and_both_backends():
     np.testing.assert_allclose(c_fast, c_ref, rtol=1e-10)
     accuracy = (fastnn.predict(p_fast, X, output_activation="softmax") == classes).mean()
     assert accuracy > 0.9
+
+
+# Nets on each side of the limits of ``choose_path`` (at most 7 hidden units and 16
+# outputs for a blocked path; a many-input net needs 2 hidden units), with the path
+# each takes.
+PATH_LIMITS = [([2, 1, 1], COLUMNS), ([64, 7, 16], COLUMNS), ([2, 8, 1], GENERIC),
+               ([2, 7, 17], GENERIC), ([65, 2, 1], ROWS), ([65, 7, 3], ROWS),
+               ([65, 8, 1], GENERIC), ([65, 1, 1], GENERIC)]
+
+
+@pytest.mark.parametrize("layer_dims, path", PATH_LIMITS)
+def test_nets_at_the_path_limits_train_as_the_reference(layer_dims, path):
+    assert choose_path(np.asarray(layer_dims, np.int64)) == path
+    rng = np.random.default_rng(0)
+    X, m = rng.standard_normal((layer_dims[0], 40)), 40
+    n_y = layer_dims[-1]
+    Y = np.eye(n_y)[:, rng.integers(0, n_y, m)] if n_y > 1 else X[:1] > 0
+    kw = dict(num_iterations=20, learning_rate=0.5, seed=0,
+              output_activation="softmax" if n_y > 1 else "sigmoid")
+    params, costs = fastnn.train(X, Y, layer_dims, **kw)
+    ref_params, ref_costs = fastnn.reference.train(X, Y, layer_dims, **kw)
+    np.testing.assert_allclose(costs, ref_costs, rtol=1e-10)
+    for k in ref_params:
+        np.testing.assert_allclose(params[k], ref_params[k], rtol=1e-9, atol=1e-12, err_msg=k)
 
 
 def test_print_cost_every(flower, capsys):

@@ -74,15 +74,15 @@ def _two_layer(flat, dims):
 
 
 @loop_jit
-def layout(dims, m):
-    """Where everything lives, for the net ``dims`` on ``m`` samples.
+def layout(dims, m, path):
+    """Where everything lives, for the net ``dims`` on ``m`` samples, trained by
+    ``path``: ``GENERIC`` (layer by layer), or :func:`choose_path`'s blocked path.
 
     Returns ``(w_start, a_start, delta_size, work_size, path)``: ``W_l`` starts at
     ``w_start[l - 1]`` in ``theta`` (``b_l`` right after it; ``w_start[L]`` is the
     parameter count); ``A_l`` starts at ``a_start[l - 1]`` in the work buffer,
     followed by two delta buffers of ``delta_size``, a row of ``m`` values and
-    scratch for the largest ``dW`` (:func:`_scratch`); ``path`` is ``GENERIC`` (layer
-    by layer) or a blocked path of ``two_layer``.
+    scratch for the largest ``dW`` (:func:`_scratch`).
     """
     L = dims.shape[0] - 1
     w_start = np.zeros(L + 1, np.int64)
@@ -96,7 +96,6 @@ def layout(dims, m):
         if l > 0 and dims[l + 1] > NARROW:  # A_l sits under a wide layer
             delta_size = max(delta_size, dims[l] * m)
     work_size = a_start[L] + 2 * delta_size + m + scratch_size
-    path = choose_path(dims)
     if path != GENERIC:
         work_size = blocked_workspace_size(dims)
     return w_start, a_start, delta_size, work_size, path
@@ -120,7 +119,7 @@ def rows_if_needed(X, plan):
 @loop_jit
 def cost_and_gradient_kernel(X, XT, Y, theta, dims, plan, code, out_code, loss, grad, work):
     """Cost of the net on the columns of ``X``; its gradient into ``grad`` (laid out
-    like ``theta``).  ``plan`` is ``layout(dims, m)``; ``XT`` is
+    like ``theta``).  ``plan`` is ``layout(dims, m, choose_path(dims))``; ``XT`` is
     ``rows_if_needed(X, plan)``; ``work`` has ``plan[3]`` values."""
     if plan[4] != GENERIC:
         W1, b1, W2, b2 = _two_layer(theta, dims)
@@ -245,7 +244,7 @@ def columns_train_loop(X, Y, theta, dims, num_iterations, learning_rate, code, o
 def layer_by_layer_train_loop(X, K, Y, theta, dims, num_iterations, learning_rate,
                               refresh_every, code, out_code, loss, costs):
     """:func:`run_training` of a ``GENERIC`` net, through ``K`` when it is not empty."""
-    plan = layout(dims, X.shape[1])
+    plan = layout(dims, X.shape[1], GENERIC)
     grad = np.zeros_like(theta)
     # Allocated here rather than by NumPy, which advises huge pages for large arrays:
     # Linux then compacts memory to find them, and a W4-sized buffer (248 MB) cost
@@ -328,7 +327,7 @@ def cost_and_gradient(X, Y, theta, layer_dims, activation, output_activation, lo
     check_same_dtype(X=X, theta=theta)
     check_out("grad", grad, theta.shape, theta.dtype)
     check_apart({"grad": grad}, {"X": X, "Y": Y, "theta": theta})
-    plan = layout(dims, X.shape[1])
+    plan = layout(dims, X.shape[1], choose_path(dims))
     return float(cost_and_gradient_kernel(
         X, rows_if_needed(X, plan), Y, theta, dims, plan, HIDDEN_CODES[activation],
         out_code, loss_code, grad, np.empty(plan[3], X.dtype)))

@@ -16,7 +16,7 @@ from ._jit import loop_jit, math_jit, wide_vectors
 from .activations import HIDDEN_CODES
 from .backprop import output_codes
 from .loop import _layer, cost_and_gradient_kernel, layout
-from .two_layer import ROWS
+from .two_layer import ROWS, choose_path
 
 
 @loop_jit
@@ -99,7 +99,8 @@ def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size,
     n_x, n = X.shape
     n_y = Y.shape[0]
     batch = min(batch_size, n)
-    plan, last_plan = layout(dims, batch), layout(dims, n - (n - 1) // batch * batch)
+    path = choose_path(dims)
+    plan, last_plan = layout(dims, batch, path), layout(dims, n - (n - 1) // batch * batch, path)
     grad = np.empty_like(theta)
     work = np.empty(plan[3], theta.dtype)
     x_buf = np.empty(n_x * batch, X.dtype)
