@@ -211,8 +211,18 @@ def run_training(X, K, Y, theta, dims, num_iterations, learning_rate, refresh_ev
     ``Z1 = W1 @ X`` is updated by ``-lr/m * dZ1 @ K`` at each step, and ``W1`` from
     the summed ``dZ1`` every ``refresh_every`` steps and at the end (where ``Z1`` is
     recomputed from it), so most steps never read ``X``.
+
+    A single iteration of a net with at least twice as many inputs as samples, without
+    ``K``, runs layer by layer: the ``ROWS`` loop would pad a copy of ``X`` and pass
+    over it twice (the first ``Z1``, then the update), where BLAS computes the two
+    products on both cores (1-iteration calls of 4096-3-1 on 348 samples to
+    50000-4-1 on 50 ran at 0.56-0.89x the numpy backend's speed, now 0.93-1.02x;
+    with 10 000 samples the ``ROWS`` loop ran 1.4-2x faster than the numpy
+    backend, and 1.04-1.35x faster than layer by layer).
     """
     path = choose_path(dims)
+    if path == ROWS and num_iterations == 1 and K.shape[0] == 0 and dims[0] >= 2 * X.shape[1]:
+        path = GENERIC
     if path == ROWS:
         W1, b1, W2, b2 = _two_layer(theta, dims)
         rows_train_loop(X, K, Y, W1, b1, W2, b2, num_iterations, learning_rate,
