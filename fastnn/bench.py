@@ -48,8 +48,8 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from . import datasets
-from .kernels.loop import gram_path_pays
-from .kernels.two_layer import GENERIC, choose_path
+from .kernels.loop import gram_path_pays, training_path
+from .kernels.two_layer import GENERIC
 from .network import initialize_parameters, train
 
 
@@ -262,7 +262,7 @@ def time_backends(runners: dict[str, Runner], workload: Workload, dtype: str,
     # the products bound the step only where numba does them with BLAS, on the whole batch
     dims_array = np.asarray(dims, np.int64)
     gram = gram_path_pays(dims_array, workload.m, iterations)
-    blas = choose_path(dims_array) == GENERIC and not gram
+    blas = training_path(dims_array, workload.m, iterations, gram) == GENERIC and not gram
     products = step_products(X, dims) if blas else None
     if products is not None:
         _matmuls(products, 1)  # warm-up, which also touches the outputs' pages

@@ -81,14 +81,16 @@ def compare_backends(X: np.ndarray, Y: np.ndarray, layer_dims: list[int], *,
     """Train ``layer_dims`` on ``(X, Y)`` with each backend from one set of initial
     parameters (``randn * init_scale``, seeded by ``seed``) and time both runs.
 
-    The numba kernels are compiled (or loaded from Numba's cache) by a one-iteration
-    run before the clock starts.  ``network`` takes ``activation``,
-    ``output_activation`` and ``loss`` as in :func:`fastnn.train`.
+    The numba kernels are compiled (or loaded from Numba's cache) by a run of at most
+    two iterations before the clock starts (it takes the timed run's loop: one
+    iteration of a many-input net may take another).  ``network`` takes
+    ``activation``, ``output_activation`` and ``loss`` as in :func:`fastnn.train`.
     """
     start_params = initialize_parameters(layer_dims, seed=seed, scale=init_scale,
                                          dtype=float_dtype(np.asarray(X)))
     kwargs = dict(learning_rate=learning_rate, params=start_params, **network)
-    train(X, Y, layer_dims, num_iterations=1, backend="numba", **kwargs)  # compile
+    train(X, Y, layer_dims, num_iterations=min(num_iterations, 2), backend="numba",
+          **kwargs)  # compile
     params, costs, seconds = {}, {}, {}
     for backend in BACKENDS:
         start = time.perf_counter()

@@ -65,3 +65,17 @@ def read_only(*arrays):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def loops_run(monkeypatch):
+    """The list of the training loops ``kernels.loop.run_training`` runs from now on:
+    ``"rows"`` or ``"layer_by_layer"``, with ``", K"`` when through ``X.T @ X``."""
+    from fastnn.kernels import loop
+    ran = []
+    for name in ("layer_by_layer_train_loop", "rows_train_loop"):
+        def spy(X, K, *args, _loop=getattr(loop, name), _name=name.rsplit("_train", 1)[0]):
+            ran.append(_name + (", K" if K.shape[0] else ""))
+            return _loop(X, K, *args)
+        monkeypatch.setattr(loop, name, spy)
+    return ran

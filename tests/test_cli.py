@@ -86,6 +86,15 @@ def test_compare_backends_starts_both_from_the_same_parameters():
     assert "µs/iteration" in run.summary()
 
 
+def test_compare_backends_compiles_the_loop_it_times(loops_run):
+    """Its warm-up takes the timed run's loop: one iteration of a many-input net on
+    few samples runs layer by layer, two run the ``ROWS`` loop."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((300, 100)), rng.random((1, 100)) > 0.5
+    cli.compare_backends(X, Y, [300, 3, 1], num_iterations=2, learning_rate=0.5)
+    assert loops_run == ["rows", "rows"]
+
+
 # -- train ------------------------------------------------------------------------
 
 @jit_only

@@ -347,13 +347,13 @@ TRAIN_CASES = [
     ([3, 5, 2], "identity", "identity", "squared_error"),
     ([1, 1, 1], "tanh", "sigmoid", "log_loss"),
     # many inputs: one pass over X per iteration (two_layer.rows_train_loop), with
-    # 1, 3 + 2 and 3 + 1 hidden units, blocks of 64 + 6 features, padded samples;
+    # 3 + 2, 3 + 1 and 3 + 3 + 1 hidden units, blocks of 64 + 6 features, padded samples;
     # at least twice as many inputs as samples (m = 1, and m = 48 for 100 inputs):
     # through X.T @ X instead
     ([100, 3, 2], "tanh", "sigmoid", "log_loss"),
     ([70, 5, 1], "tanh", "sigmoid", "log_loss"),
     ([65, 4, 3], "relu", "softmax", "log_loss"),
-    ([80, 1, 1], "sigmoid", "identity", "squared_error"),
+    ([80, 7, 1], "sigmoid", "identity", "squared_error"),
 ]
 
 
@@ -459,11 +459,22 @@ def test_gram_path_is_taken_only_when_it_pays(rng):
         assert loop.gram_matrix_if_useful(X_, np.array(dims), iterations).shape == (0, 0)
 
 
+def test_layout_sizes_the_work_buffer_for_the_path_asked():
+    """A 2-layer net's layer-by-layer buffer holds A1, A2, two deltas, a row and a dW
+    (the loops index it unchecked); a blocked path's holds blocks of samples."""
+    from fastnn.kernels.two_layer import COLUMNS, GENERIC, ROWS, workspace_size
+    for dims, blocked in [([300, 7, 1], ROWS), ([20, 5, 2], COLUMNS)]:
+        d, m = np.array(dims), 50
+        generic = (dims[1] + 3 * dims[2] + 1) * m + dims[0] * dims[1]
+        assert loop.layout(d, m, GENERIC)[3] == generic
+        assert loop.layout(d, m, blocked)[3] == workspace_size(d)
+
+
 @pytest.mark.parametrize("layer_dims", [[2, 4, 1], [4096, 3, 1], [100, 4, 2], [70, 5, 1],
-                                        [80, 2, 1], [65, 1, 1], [30, 40, 20], [200, 200, 1],
+                                        [80, 2, 1], [65, 7, 1], [30, 40, 20], [200, 200, 1],
                                         [5, 20, 30, 2], [6, 30, 4, 2], [5, 3, 17, 17], [3, 1]],
                          ids=["columns-W1", "rows-W2", "rows-3+1", "rows-3+2", "rows-2",
-                              "rows-1", "wide-output", "big-narrow-output", "deep",
+                              "rows-3+3+1", "wide-output", "big-narrow-output", "deep",
                               "narrow-over-narrow", "wide-over-wide", "L1"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("m", [1, 31, 32, 33, 300, 1030])

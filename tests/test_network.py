@@ -241,17 +241,22 @@ def test_nets_at_the_path_limits_train_as_the_reference(layer_dims, path):
         np.testing.assert_allclose(params[k], ref_params[k], rtol=1e-9, atol=1e-12, err_msg=k)
 
 
-@pytest.mark.parametrize("num_iterations, print_cost_every", [(1, 0), (2, 0), (3, 1)])
-def test_few_iterations_of_a_many_input_net_train_as_the_reference(num_iterations,
-                                                                  print_cost_every, capsys):
-    """A 1-iteration call (or chunk) of a net with more than twice as many inputs as
-    samples runs layer by layer, a longer one through the ``ROWS`` loop."""
+# [300, 3, 1] on 100 samples: X.T @ X repays itself from 3 iterations (3 * 3 * 12 >= 100)
+@pytest.mark.parametrize("num_iterations, print_cost_every, loops", [
+    (1, 0, ["layer_by_layer"]), (2, 0, ["rows"]), (3, 0, ["rows, K"]),
+    (3, 1, ["layer_by_layer"] * 3)])
+def test_few_iterations_of_a_many_input_net_take_their_loop(num_iterations, print_cost_every,
+                                                            loops, loops_run, capsys):
+    """A 1-iteration call (or chunk) of a net with at least twice as many inputs as
+    samples runs layer by layer, unless through ``K``; more iterations run the
+    ``ROWS`` loop.  Each trains as the reference does."""
     rng = np.random.default_rng(1)
-    X, Y = rng.standard_normal((100, 40)), rng.random((1, 40)) > 0.5
+    X, Y = rng.standard_normal((300, 100)), rng.random((1, 100)) > 0.5
     kw = dict(num_iterations=num_iterations, learning_rate=0.5, seed=0,
               print_cost_every=print_cost_every)
-    params, costs = fastnn.train(X, Y, [100, 3, 1], **kw)
-    ref_params, ref_costs = fastnn.reference.train(X, Y, [100, 3, 1], **kw)
+    params, costs = fastnn.train(X, Y, [300, 3, 1], **kw)
+    assert loops_run == loops
+    ref_params, ref_costs = fastnn.reference.train(X, Y, [300, 3, 1], **kw)
     np.testing.assert_allclose(costs, ref_costs, rtol=1e-10)
     for k in ref_params:
         np.testing.assert_allclose(params[k], ref_params[k], rtol=1e-9, atol=1e-12, err_msg=k)

@@ -198,31 +198,38 @@ def layer_by_layer_cost_and_gradient(X, Y, theta, dims, plan, code, out_code, lo
     return cost
 
 
+def training_path(dims: np.ndarray, m: int, num_iterations: int, gram: bool) -> int:
+    """The loop :func:`run_training` runs (``GENERIC``, ``COLUMNS`` or ``ROWS``) for
+    ``num_iterations`` of the net ``dims`` on ``m`` samples, through ``K`` or not
+    (``gram``): :func:`choose_path`'s, except that a single iteration of a ``ROWS``
+    net with at least twice as many inputs as samples runs layer by layer without
+    ``K``.  The ``ROWS`` loop would pad a copy of ``X`` and pass over it twice (the
+    first ``Z1``, then the update), where BLAS computes the two products on both
+    cores: 1-iteration calls of 4096-3-1 on 348 samples to 50000-4-1 on 50 ran at
+    0.56-0.89x the numpy backend's speed, and 0.93-1.02x layer by layer; with
+    10 000 samples the ``ROWS`` loop ran 1.4-2x faster than the numpy backend, and
+    1.04-1.35x faster than layer by layer."""
+    path = choose_path(dims)
+    if path == ROWS and num_iterations == 1 and not gram and dims[0] >= 2 * m:
+        return GENERIC
+    return path
+
+
 def run_training(X, K, Y, theta, dims, num_iterations, learning_rate, refresh_every,
                  code, out_code, loss, costs):
     """Run ``num_iterations`` steps of full-batch gradient descent on ``theta`` in place,
     writing each iteration's cost (before its update) into ``costs``, through the one
-    compiled loop for the net's path (so a first call compiles only that one):
-    :func:`~fastnn.kernels.two_layer.rows_train_loop` for many-input 2-layer nets,
-    :func:`columns_train_loop` for the other small 2-layer nets, else
+    compiled loop for the net's path (:func:`training_path`; so a first call compiles
+    only that one): :func:`~fastnn.kernels.two_layer.rows_train_loop` for many-input
+    2-layer nets, :func:`columns_train_loop` for the other small 2-layer nets, else
     :func:`layer_by_layer_train_loop`.
 
     ``K`` is empty, or ``X.T @ X`` ``(m, m)`` (:func:`gram_matrix_if_useful`): then
     ``Z1 = W1 @ X`` is updated by ``-lr/m * dZ1 @ K`` at each step, and ``W1`` from
     the summed ``dZ1`` every ``refresh_every`` steps and at the end (where ``Z1`` is
     recomputed from it), so most steps never read ``X``.
-
-    A single iteration of a net with at least twice as many inputs as samples, without
-    ``K``, runs layer by layer: the ``ROWS`` loop would pad a copy of ``X`` and pass
-    over it twice (the first ``Z1``, then the update), where BLAS computes the two
-    products on both cores (1-iteration calls of 4096-3-1 on 348 samples to
-    50000-4-1 on 50 ran at 0.56-0.89x the numpy backend's speed, now 0.93-1.02x;
-    with 10 000 samples the ``ROWS`` loop ran 1.4-2x faster than the numpy
-    backend, and 1.04-1.35x faster than layer by layer).
     """
-    path = choose_path(dims)
-    if path == ROWS and num_iterations == 1 and K.shape[0] == 0 and dims[0] >= 2 * X.shape[1]:
-        path = GENERIC
+    path = training_path(dims, X.shape[1], num_iterations, K.shape[0] > 0)
     if path == ROWS:
         W1, b1, W2, b2 = _two_layer(theta, dims)
         rows_train_loop(X, K, Y, W1, b1, W2, b2, num_iterations, learning_rate,
