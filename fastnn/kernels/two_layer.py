@@ -50,10 +50,11 @@ BLOCK_VALUES = 32768
 #: Nets with at most MAX_HIDDEN hidden units and MAX_OUTPUTS outputs take a blocked
 #: path; wider ones are better served by BLAS on the whole batch, layer by layer, and
 #: so is a many-input net with one hidden unit.  Measured on an AMD EPYC (Zen 3,
-#: AVX2), loop against loop: at 8 hidden units the layer-by-layer loop was 1.1-1.6x
-#: faster than either blocked one (for 8 inputs or more), at 7 within 10% of them, at
-#: 2-6 up to 2.5x slower than the ``ROWS`` loop; with one hidden unit it beat the
-#: ``ROWS`` loop by 1.05-1.9x.
+#: AVX2), loop against loop: with 8-16 hidden units the layer-by-layer loop was
+#: 1.02-2.1x faster than the ``ROWS`` loop and, for 8 inputs or more, 1.02-2.4x
+#: faster than the ``COLUMNS`` loop (with 2 inputs that one stayed up to 9% faster);
+#: at 7 the loops were within 10%; at 2-6 it was up to 2.5x slower than the ``ROWS``
+#: loop; with one hidden unit it beat the ``ROWS`` loop by 1.05-1.9x.
 MAX_HIDDEN = 7
 MAX_OUTPUTS = 16
 #: Above this many inputs the hidden layer works on sample rows (``XT``).
