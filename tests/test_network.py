@@ -217,6 +217,15 @@ def test_softmax_training_and_both_backends():
     assert accuracy > 0.9
 
 
+def _assert_trains_as_the_reference(X, Y, layer_dims, **kw):
+    """``fastnn.train`` (numba) gives the reference's costs and parameters."""
+    params, costs = fastnn.train(X, Y, layer_dims, **kw)
+    ref_params, ref_costs = fastnn.reference.train(X, Y, layer_dims, **kw)
+    np.testing.assert_allclose(costs, ref_costs, rtol=1e-10)
+    for k in ref_params:
+        np.testing.assert_allclose(params[k], ref_params[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
 # Nets on each side of the limits of ``choose_path`` (at most 7 hidden units and 16
 # outputs for a blocked path; a many-input net needs 2 hidden units), with the path
 # each takes.
@@ -234,11 +243,7 @@ def test_nets_at_the_path_limits_train_as_the_reference(layer_dims, path):
     Y = np.eye(n_y)[:, rng.integers(0, n_y, m)] if n_y > 1 else X[:1] > 0
     kw = dict(num_iterations=20, learning_rate=0.5, seed=0,
               output_activation="softmax" if n_y > 1 else "sigmoid")
-    params, costs = fastnn.train(X, Y, layer_dims, **kw)
-    ref_params, ref_costs = fastnn.reference.train(X, Y, layer_dims, **kw)
-    np.testing.assert_allclose(costs, ref_costs, rtol=1e-10)
-    for k in ref_params:
-        np.testing.assert_allclose(params[k], ref_params[k], rtol=1e-9, atol=1e-12, err_msg=k)
+    _assert_trains_as_the_reference(X, Y, layer_dims, **kw)
 
 
 # [300, 3, 1] on 100 samples: X.T @ X repays itself from 3 iterations (3 * 3 * 12 >= 100)
@@ -254,12 +259,8 @@ def test_few_iterations_of_a_many_input_net_take_their_loop(num_iterations, prin
     X, Y = rng.standard_normal((300, 100)), rng.random((1, 100)) > 0.5
     kw = dict(num_iterations=num_iterations, learning_rate=0.5, seed=0,
               print_cost_every=print_cost_every)
-    params, costs = fastnn.train(X, Y, [300, 3, 1], **kw)
+    _assert_trains_as_the_reference(X, Y, [300, 3, 1], **kw)
     assert loops_run == loops
-    ref_params, ref_costs = fastnn.reference.train(X, Y, [300, 3, 1], **kw)
-    np.testing.assert_allclose(costs, ref_costs, rtol=1e-10)
-    for k in ref_params:
-        np.testing.assert_allclose(params[k], ref_params[k], rtol=1e-9, atol=1e-12, err_msg=k)
 
 
 def test_print_cost_every(flower, capsys):
