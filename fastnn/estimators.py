@@ -4,8 +4,10 @@
 They follow scikit-learn's ``sklearn.neural_network`` estimators of the same names
 (parameters, fitted attributes, loss values, initialisation, stopping rules and
 random streams), with the solvers ``sgd`` and ``adam`` at a constant learning
-rate.  Rows are samples here, as in scikit-learn; each fit transposes its data
-once to fastnn's column layout and runs every epoch in one call of
+rate.  Rows are samples here, as in scikit-learn; each fit passes its data in
+fastnn's column layout as transposed views (``X.T``, not transposed copies, so
+each sample's values stay contiguous for the mini-batches to gather) and runs
+every epoch in one call of
 :func:`fastnn.kernels.optimizers.run_epoch` (or of its NumPy twin
 :func:`fastnn.optimizers.run_epoch` with ``backend="numpy"``).
 """
@@ -224,7 +226,8 @@ class _BaseMLP(BaseEstimator):
                 warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training "
                               "samples; it is clipped to the number of samples")
             batch = int(min(self.batch_size, n))  # a NumPy int would wrap around in t_
-        self._run_epochs(as_kernel_array(X.T), as_kernel_array(Y.T), theta, dims, batch, rng,
+        # views, not copies: the compiled epoch reads each sample as a row of X and Y
+        self._run_epochs(as_kernel_array(X).T, as_kernel_array(Y).T, theta, dims, batch, rng,
                          incremental, X_val if self.early_stopping else None,
                          Y_val if self.early_stopping else None)
         return self

@@ -96,6 +96,10 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
 
     Returns the epoch's loss as scikit-learn reports it: the mean over samples of
     ``loss_scale * cost + L2 term``, each batch weighted by its size.
+
+    Any memory layout works; batches are gathered fastest (and the compiled twin
+    copies nothing) when ``X`` and ``Y`` are transposes of C-ordered arrays whose
+    rows are samples, as the estimators pass them.
     """
     check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state)  # once, not per batch
     order = np.asarray(order)

@@ -1,7 +1,7 @@
 """The optimizer kernels against their NumPy twins, and the twins against the formulas."""
 import numpy as np
 import pytest
-from conftest import DTYPES, assert_close
+from conftest import DTYPES, LAYOUTS, assert_close, in_layout
 
 from fastnn import optimizers as ref
 from fastnn import reference
@@ -105,9 +105,11 @@ def _problem(rng, dtype, dims, n, output):
     ([4, 5, 2], "identity", "squared_error", 7),
     ([100, 5, 2], "softmax", "log_loss", 10),  # many inputs: the batch is read as rows
 ])
-def test_run_epoch_matches_twin(rng, dtype, solver, dims, output, loss, batch_size):
+@pytest.mark.parametrize("layout", LAYOUTS)  # "F": as the estimators pass X.T and Y.T
+def test_run_epoch_matches_twin(rng, dtype, solver, dims, output, loss, batch_size, layout):
     n = 53
     X, Y, theta = _problem(rng, dtype, dims, n, output)
+    X, Y = in_layout(X, layout), in_layout(Y, layout)
     order = rng.permutation(n)
     settings = dict(alpha=0.01, solver=solver, learning_rate=0.01, momentum=0.9,
                     nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, loss_scale=0.5)

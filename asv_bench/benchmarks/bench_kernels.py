@@ -104,7 +104,7 @@ def optimizer_args(name: str, n_prev: int, n: int, m: int, dtype: str) -> tuple[
     if name == "add_l2_penalty":
         return (grad, theta, dims, 1e-4, m), {}
     if name == "run_epoch":
-        X = rng.standard_normal((n_prev, m)).astype(dtype)
+        X = rng.standard_normal((m, n_prev)).astype(dtype).T  # as the estimators pass it
         Y = (rng.random((1, m)) < 0.5).astype(dtype)
         settings = dict(alpha=1e-4, solver="adam", learning_rate=1e-3, momentum=0.9,
                         nesterov=True, beta_1=0.9, beta_2=0.999, epsilon=1e-8, t=0,

@@ -69,13 +69,15 @@ def l2_kernel(grad, theta, dims, alpha, n_samples):
 
 
 @loop_jit
-def gather_columns(src, order, start, out):
-    """``out[:, j] = src[:, order[start + j]]`` for every column ``j`` of ``out``."""
+def gather_rows(src, order, start, out):
+    """``out[j] = src[order[start + j]]`` for every row ``j`` of ``out``: whole rows,
+    each read in one stretch (a sample's features, when ``src`` is ``X.T``)."""
     wide_vectors()
-    n, mb = out.shape
-    for i in range(n):
-        for j in range(mb):
-            out[i, j] = src[i, order[start + j]]
+    mb, n = out.shape
+    for j in range(mb):
+        row = order[start + j]
+        for i in range(n):
+            out[j, i] = src[row, i]
 
 
 @loop_jit
@@ -89,36 +91,40 @@ def transpose_into(src, out):
 
 
 @loop_jit
-def run_epoch_kernel(X, Y, theta, dims, code, out_code, loss, order, batch_size, alpha,
+def run_epoch_kernel(XT, YT, theta, dims, code, out_code, loss, order, batch_size, alpha,
                      loss_scale, adam, learning_rate, momentum, nesterov, beta_1, beta_2,
                      epsilon, t, state):
-    """See :func:`fastnn.optimizers.run_epoch`; ``adam`` selects the rule.
+    """See :func:`fastnn.optimizers.run_epoch`, with the samples as the rows of ``XT``
+    ``(n, n_x)`` and ``YT`` ``(n, n_y)`` (``X.T``, ``Y.T``); ``adam`` selects the rule.
 
-    All work space is allocated once, before the first mini-batch.
+    A batch's samples are copied row by row out of ``XT`` and ``YT``, then transposed
+    into the columns of ``Xb`` and ``Yb``.  Gathering the columns of a C-ordered ``X``
+    instead reads each value from a different cache line: it took 570 ms per epoch of
+    60 000 samples of 784 features here, against 41-47 ms for the rows.  All work
+    space is allocated once, before the first mini-batch.
     """
-    n_x, n = X.shape
-    n_y = Y.shape[0]
+    n, n_x = XT.shape
+    n_y = YT.shape[1]
     batch = min(batch_size, n)
     path = choose_path(dims)
     plan, last_plan = layout(dims, batch, path), layout(dims, n - (n - 1) // batch * batch, path)
     grad = np.empty_like(theta)
     work = np.empty(plan[3], theta.dtype)
-    x_buf = np.empty(n_x * batch, X.dtype)
-    y_buf = np.empty(n_y * batch, Y.dtype)
-    rows = plan[4] == ROWS  # then the batch is also needed as rows, XTb = Xb.T
-    xt_buf = np.empty(n_x * batch if rows else 0, X.dtype)
+    x_buf, xt_buf = np.empty(n_x * batch, XT.dtype), np.empty(n_x * batch, XT.dtype)
+    y_buf, yt_buf = np.empty(n_y * batch, YT.dtype), np.empty(n_y * batch, YT.dtype)
+    rows = plan[4] == ROWS  # then the kernel reads the batch's rows XTb as well
     total = 0.0
     for start in range(0, n, batch):
         mb = min(batch, n - start)
-        Xb, Yb = _layer(x_buf, 0, n_x, mb), _layer(y_buf, 0, n_y, mb)
-        XTb = _layer(xt_buf, 0, mb if rows else 0, n_x)
-        gather_columns(X, order, start, Xb)
-        gather_columns(Y, order, start, Yb)
-        if rows:
-            transpose_into(Xb, XTb)
+        Xb, XTb = _layer(x_buf, 0, n_x, mb), _layer(xt_buf, 0, mb, n_x)
+        Yb, YTb = _layer(y_buf, 0, n_y, mb), _layer(yt_buf, 0, mb, n_y)
+        gather_rows(XT, order, start, XTb)
+        transpose_into(XTb, Xb)
+        gather_rows(YT, order, start, YTb)
+        transpose_into(YTb, Yb)
         batch_plan = plan if mb == batch else last_plan
-        cost = cost_and_gradient_kernel(Xb, XTb, Yb, theta, dims, batch_plan, code, out_code,
-                                        loss, grad, work)
+        cost = cost_and_gradient_kernel(Xb, XTb if rows else XTb[:0], Yb, theta, dims,
+                                        batch_plan, code, out_code, loss, grad, work)
         penalty = l2_kernel(grad, theta, dims, alpha, mb)
         total += (loss_scale * cost + penalty) * mb
         if adam:
@@ -161,10 +167,10 @@ def run_epoch(X, Y, theta, layer_dims, activation, output_activation, loss, orde
     :func:`fastnn.optimizers.run_epoch`."""
     out_code, loss_code = output_codes(output_activation, loss)
     dims = check_epoch(X, Y, theta, layer_dims, order, batch_size, t, state)
-    X = as_kernel_array(X)
-    Y = as_kernel_array(Y.astype(X.dtype, copy=False))
+    # no copies when X and Y are transposes of C-ordered arrays, as the estimators pass them
+    XT, YT = as_kernel_array(X.T), as_kernel_array(Y.T.astype(X.dtype, copy=False))
     return float(run_epoch_kernel(
-        X, Y, theta, np.asarray(dims, np.int64), HIDDEN_CODES[activation],
+        XT, YT, theta, np.asarray(dims, np.int64), HIDDEN_CODES[activation],
         out_code, loss_code, np.ascontiguousarray(order, np.int64),
         int(batch_size), float(alpha), float(loss_scale), solver == "adam",
         float(learning_rate), float(momentum), bool(nesterov), float(beta_1),
