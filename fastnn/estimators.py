@@ -215,7 +215,7 @@ class _BaseMLP(BaseEstimator):
             if X_val.shape[0] < 2:
                 raise ValueError("the validation set is too small; increase "
                                  "validation_fraction or the number of samples")
-            X_val = as_kernel_array(X_val.T)
+            X_val = as_kernel_array(X_val).T
         n = X.shape[0]
         if self.batch_size is None:
             batch = n
@@ -309,7 +309,7 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         dtype = np.result_type(X, self.coefs_[0])  # float64 if either is, as scikit-learn
         return self._forward(_pack(self.coefs_, self.intercepts_, dtype),
-                             as_kernel_array(X.T.astype(dtype, copy=False)))
+                             as_kernel_array(X.astype(dtype, copy=False)).T)  # a view
 
     # ----------------------------------------------------------------- public
     def fit(self, X, y):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fastnn import kernels, reference
-from fastnn.kernels import dense, loop
+from fastnn.kernels import _arrays, dense, loop
 from fastnn.kernels._jit import LOOP_FLAGS
 from fastnn.kernels.blas import NUMPY_CBLAS
 from fastnn.kernels.activations import CODES
@@ -140,6 +140,20 @@ def test_linear_forward(rng, dtype, n, n_prev, m, layout):
     b = rng.standard_normal((n, 1)).astype(dtype)
     read_only(W, A_prev, b)
     assert_close(kernels.linear_forward(W, A_prev, b), reference.linear_forward(W, A_prev, b))
+
+
+def test_a_fortran_ordered_layer_input_is_read_in_place(rng):
+    """The estimators pass X.T (their samples are rows): linear_activation_forward reads it
+    as it is, since a copy is a pass over all of X; other arrays still enter C-ordered."""
+    X = rng.standard_normal((50, 6))
+    assert np.shares_memory(_arrays.matrix("A_prev", X.T, transposed=True), X)
+    assert _arrays.matrix("A_prev", X.T).flags.c_contiguous
+    (X_read_only,) = read_only(X.copy())  # the kernels' arrays are writeable: copied
+    assert not np.shares_memory(_arrays.matrix("A_prev", X_read_only.T, transposed=True),
+                                X_read_only)
+    W, b = rng.standard_normal((3, 6)), rng.standard_normal((3, 1))
+    assert_close(kernels.linear_activation_forward(W, X.T, b, "tanh"),
+                 reference.linear_activation_forward(W, X.T, b, "tanh"))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -1,4 +1,5 @@
-"""How arrays enter the kernels: C-contiguous, native byte order, writeable."""
+"""How arrays enter the kernels: C-contiguous (a layer's input may also be Fortran-ordered,
+see :func:`matrix`), native byte order, writeable."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,9 +20,15 @@ def as_kernel_array(a: np.ndarray, copy: bool = False) -> np.ndarray:
 
 # The compiled kernels index without bounds checks: the Python twins check that their
 # arrays fit together first, so a mismatch is a ValueError, not a crash or garbage.
-def matrix(name: str, a, copy: bool = False) -> np.ndarray:
-    """``a`` as a kernel array (:func:`as_kernel_array`) that must be 2-D."""
-    a = as_kernel_array(np.asarray(a), copy=copy)
+def matrix(name: str, a, copy: bool = False, transposed: bool = False) -> np.ndarray:
+    """``a`` as a kernel array (:func:`as_kernel_array`) that must be 2-D.  With
+    ``transposed``, a Fortran-ordered ``a`` (the transpose of a C-ordered array,
+    such as the estimators' ``X.T``) is kept as it is, for an operand that BLAS
+    reads transposed at no cost; a copy would be a pass over all of ``a``."""
+    a = np.asarray(a)
+    if not (transposed and a.ndim == 2 and a.flags.f_contiguous and a.flags.writeable
+            and a.dtype.isnative and not copy):
+        a = as_kernel_array(a, copy=copy)
     if a.ndim != 2:
         raise ValueError(f"{name} must be 2-D; got shape {a.shape}")
     if a.dtype not in FLOAT_DTYPES:
