@@ -104,7 +104,7 @@ def _all_finite(arr: np.ndarray) -> bool:
 def check_array(name: str, a, *, ndim: int = 2, dtype=None) -> np.ndarray:
     """A finite, non-empty, real ``ndim``-D array, cast to ``dtype`` (default: its float dtype).
 
-    The result is C-contiguous and native-endian (the one layout the kernels are compiled
+    The result is C-contiguous and native-endian (the layout the kernels are compiled
     for, so buffers made ``empty_like`` it are too) and may share memory with ``a``;
     callers never write to it.
     """

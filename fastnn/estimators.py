@@ -215,7 +215,7 @@ class _BaseMLP(BaseEstimator):
             if X_val.shape[0] < 2:
                 raise ValueError("the validation set is too small; increase "
                                  "validation_fraction or the number of samples")
-            X_val = as_kernel_array(X_val).T
+            X_val = X_val.T  # read in place, as in predict
         n = X.shape[0]
         if self.batch_size is None:
             batch = n
@@ -226,7 +226,7 @@ class _BaseMLP(BaseEstimator):
                 warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training "
                               "samples; it is clipped to the number of samples")
             batch = int(min(self.batch_size, n))  # a NumPy int would wrap around in t_
-        # views, not copies: the compiled epoch reads each sample as a row of X and Y
+        # transposed views of C-ordered rows: the epochs gather each batch's samples as rows
         self._run_epochs(as_kernel_array(X).T, as_kernel_array(Y).T, theta, dims, batch, rng,
                          incremental, X_val if self.early_stopping else None,
                          Y_val if self.early_stopping else None)
@@ -309,7 +309,7 @@ class _BaseMLP(BaseEstimator):
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         dtype = np.result_type(X, self.coefs_[0])  # float64 if either is, as scikit-learn
         return self._forward(_pack(self.coefs_, self.intercepts_, dtype),
-                             as_kernel_array(X.astype(dtype, copy=False)).T)  # a view
+                             X.astype(dtype, copy=False).T)  # a view, C- or F-ordered
 
     # ----------------------------------------------------------------- public
     def fit(self, X, y):

@@ -142,18 +142,28 @@ def test_linear_forward(rng, dtype, n, n_prev, m, layout):
     assert_close(kernels.linear_forward(W, A_prev, b), reference.linear_forward(W, A_prev, b))
 
 
-def test_a_fortran_ordered_layer_input_is_read_in_place(rng):
-    """The estimators pass X.T (their samples are rows): linear_activation_forward reads it
-    as it is, since a copy is a pass over all of X; other arrays still enter C-ordered."""
-    X = rng.standard_normal((50, 6))
-    assert np.shares_memory(_arrays.matrix("A_prev", X.T, transposed=True), X)
-    assert _arrays.matrix("A_prev", X.T).flags.c_contiguous
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n, n_x", [(3, 6), (1, 100), (20, 30)])  # loop, gemv, gemm
+def test_a_fortran_ordered_layer_input_goes_to_blas_in_place(rng, monkeypatch, dtype, n, n_x):
+    """The estimators pass X.T (their samples are rows): linear_activation_forward hands it
+    to BLAS as it is, since a copy is a pass over all of X, but copies it for the
+    small-weights loop, which sweeps rows; either way the result is the reference's."""
+    X = rng.standard_normal((50, n_x)).astype(dtype)
+    W, b = rng.standard_normal((n, n_x)).astype(dtype), rng.standard_normal((n, 1)).astype(dtype)
+    seen = []
+
+    def spy(W, A_prev, *args):
+        seen.append(np.shares_memory(A_prev, X))
+        return dense_forward(W, A_prev, *args)
+
+    dense_forward = dense.dense_forward
+    monkeypatch.setattr(dense, "dense_forward", spy)
+    assert_close(kernels.linear_activation_forward(W, X.T, b, "tanh"),
+                 reference.linear_activation_forward(W, X.T, b, "tanh"))
+    assert seen == [W.size > dense.SMALL_WEIGHTS]
     (X_read_only,) = read_only(X.copy())  # the kernels' arrays are writeable: copied
     assert not np.shares_memory(_arrays.matrix("A_prev", X_read_only.T, transposed=True),
                                 X_read_only)
-    W, b = rng.standard_normal((3, 6)), rng.standard_normal((3, 1))
-    assert_close(kernels.linear_activation_forward(W, X.T, b, "tanh"),
-                 reference.linear_activation_forward(W, X.T, b, "tanh"))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -11,7 +11,8 @@ def as_kernel_array(a: np.ndarray, copy: bool = False) -> np.ndarray:
     """Return ``a`` as a C-contiguous, native-endian, writeable array of its dtype.
 
     Copies only when needed (or always with ``copy=True``), so the kernels compile
-    for a single layout per dtype and the caller's array is never written to.
+    for one layout per dtype (see :func:`matrix` for the one exception) and the
+    caller's array is never written to.
     """
     if copy or not a.flags.writeable or not a.dtype.isnative:
         return np.array(a, dtype=a.dtype.newbyteorder("="), order="C", copy=True)
@@ -23,8 +24,8 @@ def as_kernel_array(a: np.ndarray, copy: bool = False) -> np.ndarray:
 def matrix(name: str, a, copy: bool = False, transposed: bool = False) -> np.ndarray:
     """``a`` as a kernel array (:func:`as_kernel_array`) that must be 2-D.  With
     ``transposed``, a Fortran-ordered ``a`` (the transpose of a C-ordered array,
-    such as the estimators' ``X.T``) is kept as it is, for an operand that BLAS
-    reads transposed at no cost; a copy would be a pass over all of ``a``."""
+    such as the estimators' ``X.T``) is kept as it is: for an operand that BLAS
+    reads transposed at no cost, where a copy would be a pass over all of ``a``."""
     a = np.asarray(a)
     if not (transposed and a.ndim == 2 and a.flags.f_contiguous and a.flags.writeable
             and a.dtype.isnative and not copy):

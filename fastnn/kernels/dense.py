@@ -189,9 +189,12 @@ def linear_forward(W, A_prev, b):
 
 
 def linear_activation_forward(W, A_prev, b, activation, out=None):
-    """``g(W @ A_prev + b)`` written into ``out`` ``(n, m)`` (allocated when None);
-    a Fortran-ordered ``A_prev`` is read as it is (see :func:`matrix`)."""
-    W, A_prev = matrix("W", W), matrix("A_prev", A_prev, transposed=True)
+    """``g(W @ A_prev + b)`` written into ``out`` ``(n, m)`` (allocated when None).
+
+    A Fortran-ordered ``A_prev`` goes to BLAS as it is (see :func:`matrix`), but is
+    copied for the small-weights loop, which sweeps its rows."""
+    W = matrix("W", W)
+    A_prev = matrix("A_prev", A_prev, transposed=W.size > SMALL_WEIGHTS)
     check_shape("W", W, (W.shape[0], A_prev.shape[0]),
                 f" (a column per row of A_prev, whose shape is {A_prev.shape})")
     check_same_dtype(W=W, A_prev=A_prev)
