@@ -2,7 +2,8 @@
 
 Each public name here is a thin Python wrapper that puts its arrays in the
 layout the compiled kernels accept (C-contiguous, native byte order; a layer's
-input to a BLAS product may also be Fortran-ordered) and calls them; names are mapped to integer codes once, outside the compiled loops.
+input to a BLAS product may also be Fortran-ordered) and calls them; names are
+mapped to integer codes once, outside the compiled loops.
 """
 from .activations import (identity, identity_derivative, relu, relu_derivative, sigmoid,
                           sigmoid_derivative, softmax, tanh, tanh_derivative)
