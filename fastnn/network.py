@@ -18,6 +18,7 @@ other real dtype); parameters are cast to it.  Inputs are never modified.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,20 +32,26 @@ def _backend(name: str):
     """The module implementing the kernels for ``name``."""
     if v.check_choice("backend", name, v.BACKENDS) == "numpy":
         return reference
+    return _kernels()
+
+
+@functools.cache
+def _kernels():
+    """``fastnn.kernels``, imported on first use (it imports Numba)."""
     from . import kernels
     return kernels
 
 
 def _pack(layers, dtype) -> np.ndarray:
-    """One flat vector ``W1 (row-major), b1, W2, b2, ...`` (a new array)."""
-    return np.concatenate([a.ravel() for W, b in layers for a in (W, b)]).astype(dtype)
+    """One flat vector ``W1 (row-major), b1, W2, b2, ...`` of ``dtype`` (a new array)."""
+    return np.concatenate([a.ravel() for W, b in layers for a in (W, b)], dtype=dtype)
 
 
-def _unpack(theta: np.ndarray, layer_dims, prefix: str = "") -> dict:
-    """Dict of independent arrays ``{prefix+"W1": ..., prefix+"b1": ...}`` from ``theta``."""
+def _unpack(theta: np.ndarray, layer_dims) -> dict:
+    """``{"W1": ..., "b1": ..., ...}``: views into ``theta``, which only they hold."""
     out = {}
     for l, (W, b) in enumerate(reference.unpack(theta, layer_dims), start=1):
-        out[f"{prefix}W{l}"], out[f"{prefix}b{l}"] = W.copy(), b.copy()
+        out[f"W{l}"], out[f"b{l}"] = W, b
     return out
 
 
@@ -106,7 +113,7 @@ def forward_propagation(X: ArrayLike, params: dict, *, activation: str = "tanh",
 
 
 def compute_cost(AL: ArrayLike, Y: ArrayLike, *, loss: str = "log_loss",
-                 output_activation: str = "sigmoid") -> float:
+                 output_activation: str = "sigmoid", backend: str = "numba") -> float:
     """Average cost of predictions ``AL`` ``(n_y, m)`` against targets ``Y`` ``(n_y, m)``.
 
     ``log_loss``: binary cross-entropy after a sigmoid output, categorical after a
@@ -114,11 +121,11 @@ def compute_cost(AL: ArrayLike, Y: ArrayLike, *, loss: str = "log_loss",
     sums without the ``1/(2m)``).  Log-loss needs ``AL`` in [0, 1], and after a
     softmax, columns that sum to 1; it clips ``AL`` to ``[eps, 1 - eps]`` (the
     dtype's eps) before the log, so a confident wrong prediction costs about 36 in
-    float64, not inf.
+    float64, not inf.  ``backend``: numba (compiled) or numpy, as in the other steps.
     """
     _, output_activation, loss = v.check_network("tanh", output_activation, loss)
     AL = v.check_array("AL", AL)
-    if loss == "log_loss" and ((AL < 0) | (AL > 1)).any():
+    if loss == "log_loss" and (AL.min() < 0 or AL.max() > 1):
         raise ValueError(f"AL must be probabilities in [0, 1] for loss='log_loss' (the output "
                          f"of a {output_activation}); got values in [{AL.min()}, {AL.max()}]")
     Y = v.check_targets(Y, AL.shape[1], AL.shape[0], output_activation, AL.dtype)
@@ -127,7 +134,7 @@ def compute_cost(AL: ArrayLike, Y: ArrayLike, *, loss: str = "log_loss",
         if not np.allclose(sums, 1, rtol=np.sqrt(np.finfo(AL.dtype).eps)):
             raise ValueError(f"AL's columns must each sum to 1 (the output of a softmax); got "
                              f"column sums in [{sums.min()}, {sums.max()}]")
-    return reference.compute_cost(AL, Y, loss, output_activation)
+    return _backend(backend).compute_cost(AL, Y, loss, output_activation)
 
 
 def backward_propagation(params: dict, cache: dict, X: ArrayLike, Y: ArrayLike, *,
@@ -182,13 +189,16 @@ def update_parameters(params: dict, grads: dict, learning_rate: float, *,
     those keys: extra ones (such as a ``dA0`` kept by hand) are refused rather than
     ignored.  An update that overflows to inf or NaN raises ``FloatingPointError``."""
     learning_rate = v.check_learning_rate(learning_rate)
-    layers = v.check_params(params)
+    # NaN and inf are looked for once, in the result, which has them if an input has
+    layers = v.check_params(params, finite=False)
     dtype = layers[0][0].dtype
-    grad_layers = v.check_grads(grads, layers)
+    grad_layers = v.check_grads(grads, layers, finite=False)
     theta, grad = _pack(layers, dtype), _pack(grad_layers, dtype)
     with np.errstate(over="ignore", invalid="ignore"):  # refused below, on either backend
         _backend(backend).sgd_update(theta, grad, learning_rate)
-    if not np.isfinite(theta).all():
+    if not v.all_finite(theta):
+        v.check_params(params)  # names a non-finite input
+        v.check_grads(grads, layers)
         raise FloatingPointError(f"the update made parameters non-finite ({dtype} overflow); "
                                  "try a smaller learning_rate")
     return _unpack(theta, _dims(layers))

@@ -68,7 +68,7 @@ def step_by_step(X, Y, params, iterations, learning_rate, backend):
     costs = []
     for _ in range(iterations):
         AL, cache = fastnn.forward_propagation(X, params, backend=backend)
-        costs.append(fastnn.compute_cost(AL, Y))
+        costs.append(fastnn.compute_cost(AL, Y, backend=backend))
         grads = fastnn.backward_propagation(params, cache, X, Y, backend=backend)
         params = fastnn.update_parameters(params, grads, learning_rate, backend=backend)
     return params, np.array(costs)
@@ -95,6 +95,23 @@ def test_step_functions_agree_for_other_depths(flower, layer_dims):
     np.testing.assert_allclose(c_fast, c_ref, rtol=1e-10)
     for key in params:
         assert_close(p_fast[key], p_ref[key])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("output_activation, loss", [
+    ("sigmoid", "log_loss"), ("softmax", "log_loss"), ("sigmoid", "squared_error"),
+    ("identity", "squared_error")])
+def test_compute_cost_backends_agree(output_activation, loss, dtype):
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((4, 37)).astype(dtype)
+    params = fastnn.initialize_parameters([4, 3], seed=2, scale=1.0, dtype=dtype)
+    AL, _ = fastnn.forward_propagation(X, params, output_activation=output_activation)
+    Y = (np.eye(3, dtype=dtype)[:, rng.integers(0, 3, 37)] if output_activation == "softmax"
+         else rng.random((3, 37)).astype(dtype))
+    costs = [fastnn.compute_cost(AL, Y, loss=loss, output_activation=output_activation,
+                                 backend=backend) for backend in BACKENDS]
+    assert costs[0] == pytest.approx(costs[1], rel=1e-12 if dtype == np.float64 else 1e-5)
+    assert costs[0] > 0
 
 
 def test_xor_needs_a_hidden_layer_and_learns_it():

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import fastnn
+from fastnn._validation import check_array
 from conftest import read_only
 
 BACKENDS = ["numba", "numpy"]
@@ -46,8 +47,8 @@ TAKES_Y = ["compute_cost", "backward_propagation", "train"]
 TAKES_ACTIVATION = ["forward_propagation", "backward_propagation", "predict", "train"]
 TAKES_OUTPUT = TAKES_ACTIVATION + ["compute_cost"]
 TAKES_LOSS = ["compute_cost", "backward_propagation", "train"]
-TAKES_BACKEND = ["forward_propagation", "backward_propagation", "update_parameters", "predict",
-                 "train"]
+TAKES_BACKEND = ["forward_propagation", "compute_cost", "backward_propagation",
+                 "update_parameters", "predict", "train"]
 
 
 def with_(d, drop=(), **changes):
@@ -346,10 +347,21 @@ def test_params_in_both_byte_orders_are_one_dtype():
     np.testing.assert_array_equal(fastnn.predict(mixed, X), fastnn.predict(P, X))
 
 
+@pytest.mark.parametrize("fill", [0.0, 1e200], ids=["small", "huge"])
 @pytest.mark.parametrize("at", [0, 65_535, 65_536, 150_002])
-def test_a_bad_value_anywhere_in_a_large_array_is_found(at):
-    """The finiteness check goes through the array in blocks: every block is read."""
-    X_big = np.zeros((3, 50_001))
+def test_a_bad_value_anywhere_in_a_large_array_is_found(at, fill):
+    """The finiteness check sums the squares, and when that overflows (``huge``
+    values) goes through the array in blocks: every block is read."""
+    X_big = np.full((3, 50_001), fill)
     X_big.flat[at] = np.nan if at % 2 else -np.inf
     with pytest.raises(ValueError, match="X contains NaN or inf"):
         fastnn.forward_propagation(X_big, fastnn.initialize_parameters([3, 2, 1], seed=0))
+
+
+@pytest.mark.parametrize("dtype, huge", [(np.float64, 1e200), (np.float32, 1e30)])
+def test_huge_finite_values_are_finite(dtype, huge):
+    """Values whose squares overflow are still accepted (the blockwise check decides)."""
+    X_huge = np.full((3, 70_000), huge, dtype)
+    X_huge[1] *= -1
+    assert check_array("X", X_huge) is X_huge
+    assert check_array("X", X_huge[:, :7]).dtype == dtype

@@ -65,7 +65,7 @@ class TutorialStep:
     def time_step(self, workload, dtype, backend):
         X, Y, params, learning_rate = self.inputs
         AL, cache = fastnn.forward_propagation(X, params, backend=backend)
-        fastnn.compute_cost(AL, Y)
+        fastnn.compute_cost(AL, Y, backend=backend)
         grads = fastnn.backward_propagation(params, cache, X, Y, backend=backend)
         fastnn.update_parameters(params, grads, learning_rate, backend=backend)
 

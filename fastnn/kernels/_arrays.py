@@ -14,6 +14,9 @@ def as_kernel_array(a: np.ndarray, copy: bool = False) -> np.ndarray:
     for one layout per dtype (see :func:`matrix` for the one exception) and the
     caller's array is never written to.
     """
+    if not copy and type(a) is np.ndarray and a.flags.c_contiguous and a.flags.writeable \
+            and a.dtype.isnative:  # the common case, fast
+        return a
     if copy or not a.flags.writeable or not a.dtype.isnative:
         return np.array(a, dtype=a.dtype.newbyteorder("="), order="C", copy=True)
     return np.ascontiguousarray(a)
@@ -26,6 +29,9 @@ def matrix(name: str, a, copy: bool = False, transposed: bool = False) -> np.nda
     ``transposed``, a Fortran-ordered ``a`` (the transpose of a C-ordered array,
     such as the estimators' ``X.T``) is kept as it is: for an operand that BLAS
     reads transposed at no cost, where a copy would be a pass over all of ``a``."""
+    if type(a) is np.ndarray and a.ndim == 2 and a.dtype in FLOAT_DTYPES and not copy \
+            and a.flags.c_contiguous and a.flags.writeable:  # the common case, fast
+        return a
     a = np.asarray(a)
     if not (transposed and a.ndim == 2 and a.flags.f_contiguous and a.flags.writeable
             and a.dtype.isnative and not copy):
@@ -37,15 +43,18 @@ def matrix(name: str, a, copy: bool = False, transposed: bool = False) -> np.nda
     return a
 
 
-def check_shape(name: str, a: np.ndarray, shape: tuple, why: str = "") -> None:
-    """``a`` must have ``shape``; ``why`` says what fixes it."""
+def check_shape(name: str, a: np.ndarray, shape: tuple, why=lambda: "") -> None:
+    """``a`` must have ``shape``; ``why()`` says what fixes it (a function, so that the
+    text is only formatted for an error)."""
     if a.shape != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}{why}; got {a.shape}")
+        raise ValueError(f"{name} must have shape {tuple(shape)}{why()}; got {a.shape}")
 
 
 def broadcast_input(name: str, a, shape: tuple, dtype) -> np.ndarray:
     """``a`` broadcast to ``shape`` as the NumPy reference would (a copy only when its
     shape differs), as a kernel array of ``dtype``."""
+    if type(a) is np.ndarray and a.shape == shape and a.dtype == dtype:
+        return as_kernel_array(a)  # the common case, fast
     a = np.asarray(a)
     if a.shape != tuple(shape):
         try:

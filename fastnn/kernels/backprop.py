@@ -222,9 +222,9 @@ def _check_layer(dZ, A_prev, W, dW, db, dA_prev, dZ_name="dZ"):
     none of them (``dZ`` is called ``dZ_name`` in the errors)."""
     n, m = dZ.shape
     n_prev = A_prev.shape[0]
-    check_shape("A_prev", A_prev, (n_prev, m), f" (a column per sample, like {dZ.shape} dZ)")
-    check_shape("W", W, (n, n_prev), f" (a row per unit of {dZ.shape} dZ, a column per row "
-                                     f"of {A_prev.shape} A_prev)")
+    check_shape("A_prev", A_prev, (n_prev, m), lambda: f" (a column per sample, like {dZ.shape} dZ)")
+    check_shape("W", W, (n, n_prev), lambda: f" (a row per unit of {dZ.shape} dZ, a column "
+                                             f"per row of {A_prev.shape} A_prev)")
     check_same_dtype(dZ=dZ, A_prev=A_prev, W=W)
     check_out("dW", dW, (n, n_prev), dZ.dtype)
     check_out("db", db, (n, 1), dZ.dtype)
@@ -260,8 +260,8 @@ def two_layer_backward(X, Y, W1, W2, A1, A2, activation, output_activation, loss
     (n_x, m), n_h, n_y = X.shape, W1.shape[0], W2.shape[0]
     for name, a, shape in (("W1", W1, (n_h, n_x)), ("W2", W2, (n_y, n_h)),
                            ("A1", A1, (n_h, m)), ("A2", A2, (n_y, m))):
-        check_shape(name, a, shape, f" for {n_x} inputs, {n_h} hidden units, {n_y} "
-                                    f"outputs and {m} samples")
+        check_shape(name, a, shape, lambda: f" for {n_x} inputs, {n_h} hidden units, "
+                                            f"{n_y} outputs and {m} samples")
     check_same_dtype(X=X, W1=W1, W2=W2, A1=A1, A2=A2)
     Y = broadcast_input("Y", Y, (n_y, m), X.dtype)
     dtype = X.dtype

@@ -196,7 +196,7 @@ def linear_activation_forward(W, A_prev, b, activation, out=None):
     W = matrix("W", W)
     A_prev = matrix("A_prev", A_prev, transposed=W.size > SMALL_WEIGHTS)
     check_shape("W", W, (W.shape[0], A_prev.shape[0]),
-                f" (a column per row of A_prev, whose shape is {A_prev.shape})")
+                lambda: f" (a column per row of A_prev, whose shape is {A_prev.shape})")
     check_same_dtype(W=W, A_prev=A_prev)
     b = broadcast_input("b", b, (W.shape[0], 1), W.dtype)
     shape = (W.shape[0], A_prev.shape[1])
