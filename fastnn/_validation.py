@@ -370,11 +370,13 @@ def check_apart(written: dict, read: dict, elementwise: bool = False) -> None:
     kernel reads each element of ``read`` only before writing that same element), a
     written array may also be exactly one of ``read``.  ``np.may_share_memory`` is
     exact for contiguous arrays; for a strided one it may see an overlap that is not
-    there, which errs on the side of an error."""
+    there, which errs on the side of an error.  Two arrays that each own their memory
+    (two NumPy allocations, such as fresh buffers) are apart without asking it."""
     arrays = {**written, **read}
     for name, out in written.items():
         for other, a in arrays.items():
-            if other == name or not np.may_share_memory(out, a):
+            if (other == name or (out is not a and out.flags.owndata and a.flags.owndata)
+                    or not np.may_share_memory(out, a)):
                 continue
             same = (elementwise and other in read and out.ctypes.data == a.ctypes.data
                     and out.shape == a.shape and out.strides == a.strides)
