@@ -111,8 +111,8 @@ def check_array(name: str, a, *, ndim: int = 2, dtype=None, finite: bool = True)
 
     The result is C-contiguous and native-endian (the layout the kernels are compiled
     for, so buffers made ``empty_like`` it are too) and may share memory with ``a``;
-    callers never write to it.  ``finite=False`` leaves NaN and inf to the caller,
-    which must then test a result that they would reach (see ``update_parameters``).
+    callers never write to it.  ``finite=False`` skips the NaN/inf test, for a caller
+    that tests a result which any NaN or inf would reach (as ``update_parameters`` does).
     """
     if (type(a) is np.ndarray and a.ndim == ndim and a.size  # the common case, fast
             and (a.dtype == dtype if dtype is not None else a.dtype in FLOAT_DTYPES)

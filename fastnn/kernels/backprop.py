@@ -222,7 +222,8 @@ def _check_layer(dZ, A_prev, W, dW, db, dA_prev, dZ_name="dZ"):
     none of them (``dZ`` is called ``dZ_name`` in the errors)."""
     n, m = dZ.shape
     n_prev = A_prev.shape[0]
-    check_shape("A_prev", A_prev, (n_prev, m), lambda: f" (a column per sample, like {dZ.shape} dZ)")
+    check_shape("A_prev", A_prev, (n_prev, m),
+                lambda: f" (a column per sample, like {dZ.shape} dZ)")
     check_shape("W", W, (n, n_prev), lambda: f" (a row per unit of {dZ.shape} dZ, a column "
                                              f"per row of {A_prev.shape} A_prev)")
     check_same_dtype(dZ=dZ, A_prev=A_prev, W=W)

@@ -329,9 +329,11 @@ def _net_inputs(X, Y, theta, layer_dims):
     ``Y`` ``(n_L, m)`` (broadcast as NumPy would) and ``theta`` fit ``layer_dims``."""
     dims = check_layer_dims(layer_dims)
     X = matrix("X", X)
-    check_shape("X", X, (dims[0], X.shape[1]), lambda: f" (a row per input of layer_dims {dims})")
+    check_shape("X", X, (dims[0], X.shape[1]),
+                lambda: f" (a row per input of layer_dims {dims})")
     Y = broadcast_input("Y", Y, (dims[-1], X.shape[1]), X.dtype)
-    check_shape("theta", theta, (parameter_count(dims),), lambda: f" (the parameters of {dims})")
+    check_shape("theta", theta, (parameter_count(dims),),
+                lambda: f" (the parameters of {dims})")
     return X, Y, np.asarray(dims, np.int64)
 
 
