@@ -189,10 +189,13 @@ def update_parameters(params: dict, grads: dict, learning_rate: float, *,
     those keys: extra ones (such as a ``dA0`` kept by hand) are refused rather than
     ignored.  An update that overflows to inf or NaN raises ``FloatingPointError``."""
     learning_rate = v.check_learning_rate(learning_rate)
-    # NaN and inf are looked for once, in the result, which has them if an input has
-    layers = v.check_params(params, finite=False)
+    try:  # NaN and inf are looked for once, in the result, which has them if an input has
+        layers = v.check_params(params, finite=False)
+        grad_layers = v.check_grads(grads, layers, finite=False)
+    except (TypeError, ValueError):  # the first error in the usual order, NaN included
+        v.check_grads(grads, v.check_params(params))
+        raise
     dtype = layers[0][0].dtype
-    grad_layers = v.check_grads(grads, layers, finite=False)
     theta, grad = _pack(layers, dtype), _pack(grad_layers, dtype)
     with np.errstate(over="ignore", invalid="ignore"):  # refused below, on either backend
         _backend(backend).sgd_update(theta, grad, learning_rate)

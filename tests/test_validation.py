@@ -347,6 +347,20 @@ def test_params_in_both_byte_orders_are_one_dtype():
     np.testing.assert_array_equal(fastnn.predict(mixed, X), fastnn.predict(P, X))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("params, grads, match", [
+    (with_(P, W1=P["W1"] * np.nan, b2=np.zeros((2, 1))), GRADS, r"params\['W1'\] contains NaN"),
+    (with_(P, W2=P["W2"] * np.inf), with_(GRADS, db1=np.zeros(3)), r"params\['W2'\] contains"),
+    (P, with_(GRADS, dW1=GRADS["dW1"] * np.nan, db2=np.zeros((1, 2))),
+     r"grads\['dW1'\] contains NaN"),
+], ids=["params-nan-then-shape", "params-inf-then-grads-ndim", "grads-nan-then-shape"])
+def test_update_reports_the_first_of_two_defects(params, grads, match, backend):
+    """update_parameters tests NaN/inf after the shapes, but reports defects in the
+    order of the other entry points: each array whole, W1 before b1 before W2..."""
+    with pytest.raises(ValueError, match=match):
+        fastnn.update_parameters(params, grads, 0.1, backend=backend)
+
+
 @pytest.mark.parametrize("fill", [0.0, 1e200], ids=["small", "huge"])
 @pytest.mark.parametrize("at", [0, 65_535, 65_536, 150_002])
 def test_a_bad_value_anywhere_in_a_large_array_is_found(at, fill):
