@@ -157,12 +157,6 @@ def _key_names(mapping) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _layer_keys(prefix: str, L: int) -> frozenset:
-    """``{prefix + "W1", prefix + "b1", ..., prefix + "WL", prefix + "bL"}``."""
-    return frozenset(_layer_labels("", prefix, L))
-
-
-@functools.lru_cache(maxsize=64)
 def _layer_labels(dict_name: str, prefix: str, L: int) -> dict:
     """``{prefix + "W1": f"{dict_name}['{prefix}W1']", ...}`` for layers 1 to ``L``, in order:
     each key with the name the errors give it."""
@@ -199,7 +193,7 @@ def check_params(params, dtype=None, finite: bool = True) -> list[tuple[np.ndarr
     if not isinstance(params, dict):
         raise TypeError(f"params must be a dict of W1, b1, ...; got {type(params).__name__}")
     L = len(params) // 2  # the last layer's keys are tested first: no big set for junk
-    if L == 0 or f"W{L}" not in params or params.keys() != _layer_keys("", L):
+    if L == 0 or f"W{L}" not in params or params.keys() != _layer_labels("params", "", L).keys():
         raise ValueError(f"params must have keys W1, b1, ..., WL, bL; got {_key_names(params)}")
     arrays = _named_arrays("params", params, "", L)
     layers = []
@@ -225,7 +219,7 @@ def check_grads(grads, layers, finite: bool = True) -> list[tuple[np.ndarray, np
     if not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict of dW1, db1, ...; got {type(grads).__name__}")
     L = len(layers)
-    if grads.keys() != _layer_keys("d", L):
+    if grads.keys() != _layer_labels("grads", "d", L).keys():
         raise ValueError(f"grads must have keys dW1, db1, ..., dW{L}, db{L} to match params "
                          f"with {L} layers; got {_key_names(grads)}")
     arrays = iter(_named_arrays("grads", grads, "d", L))

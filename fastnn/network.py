@@ -200,8 +200,7 @@ def update_parameters(params: dict, grads: dict, learning_rate: float, *,
     with np.errstate(over="ignore", invalid="ignore"):  # refused below, on either backend
         _backend(backend).sgd_update(theta, grad, learning_rate)
     if not v.all_finite(theta):
-        v.check_params(params)  # names a non-finite input
-        v.check_grads(grads, layers)
+        v.check_grads(grads, v.check_params(params))  # names a non-finite input
         raise FloatingPointError(f"the update made parameters non-finite ({dtype} overflow); "
                                  "try a smaller learning_rate")
     return _unpack(theta, _dims(layers))
