@@ -148,11 +148,11 @@ class _BaseMLP(BaseEstimator):
         return (v.check_choice("activation", self.activation, ACTIVATIONS),
                 v.check_choice("out_activation_", self.out_activation_, v.OUTPUT_ACTIVATIONS))
 
-    def _forward(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """Outputs ``(n_samples, n_outputs)`` for ``X`` ``(n_features, n_samples)``."""
+    def _forward(self, layers: list, X: np.ndarray) -> np.ndarray:
+        """Outputs ``(n_samples, n_outputs)`` for ``X`` ``(n_features, n_samples)`` through
+        ``layers`` ``[(W1, b1), ...]`` in fastnn's layout (``W`` ``(fan_out, fan_in)``)."""
         core, _ = _backends(self.backend)
         activation, output_activation = self._activations()
-        layers = reference.unpack(theta, self._dims())
         A = X
         for l, (W, b) in enumerate(layers):
             A = core.linear_activation_forward(
@@ -261,7 +261,7 @@ class _BaseMLP(BaseEstimator):
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             if X_val is not None:
-                P = self._forward(theta, X_val)
+                P = self._forward(reference.unpack(theta, dims), X_val)
                 if not np.isfinite(P).all():
                     raise ValueError(f"training diverged: non-finite outputs on the validation "
                                      f"set after epoch {self.n_iter_}; scale the inputs or "
@@ -296,7 +296,7 @@ class _BaseMLP(BaseEstimator):
             raise ValueError("training produced non-finite weights; scale the inputs or "
                              "lower learning_rate_init")
         layers = reference.unpack(theta, dims)
-        self.coefs_ = [np.ascontiguousarray(W.T) for W, _ in layers]
+        self.coefs_ = [W.copy().T for W, _ in layers]  # Fortran-ordered: predict reads .T
         self.intercepts_ = [b.ravel().copy() for _, b in layers]
 
     def _loss_scale(self, n_outputs: int) -> float:
@@ -308,8 +308,9 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         dtype = np.result_type(X, self.coefs_[0])  # float64 if either is, as scikit-learn
-        return self._forward(_pack(self.coefs_, self.intercepts_, dtype),
-                             X.astype(dtype, copy=False).T)  # a view, C- or F-ordered
+        layers = [(np.ascontiguousarray(c.T, dtype=dtype), b.astype(dtype, copy=False)[:, None])
+                  for c, b in zip(self.coefs_, self.intercepts_)]  # no copy of a fitted c
+        return self._forward(layers, X.astype(dtype, copy=False).T)  # a view, C- or F-ordered
 
     # ----------------------------------------------------------------- public
     def fit(self, X, y):
@@ -392,7 +393,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Weights and intercepts, in the dtype of the first training ``X`` (float32
         stays float32, anything else becomes float64; ``warm_start`` and
         ``partial_fit`` keep it).  Predictions are float64 when ``X`` or the
-        weights are.
+        weights are.  A fit leaves ``coefs_`` Fortran-ordered (transposes of the
+        kernels' C-ordered ``(fan_out, fan_in)`` weights), which predictions read
+        without a copy; weights set by hand may have any memory order.
     loss_ : float
         Loss of the last epoch (its mini-batches' losses averaged per sample, L2 term included).
     loss_curve_ : list of float

@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from fastnn import kernels, reference
 from fastnn.estimators import MLPClassifier, MLPRegressor
 from fastnn.persistence import load, save
 
@@ -139,6 +140,28 @@ def test_backends_agree(Estimator, data):
     numba_fit = Estimator(**kw).fit(X, y)
     numpy_fit = Estimator(**kw, backend="numpy").fit(X, y)
     _assert_same_fit(numba_fit, numpy_fit, rtol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_predict_reads_fitted_weights_in_place_and_any_order_gives_the_same(monkeypatch,
+                                                                            backend):
+    """A fit leaves ``coefs_`` Fortran-ordered, so that predictions hand their
+    transposes to the forward pass without a copy; weights set in C order by hand
+    (as scikit-learn keeps them) predict the same."""
+    X, y = _classification()
+    est = MLPClassifier(hidden_layer_sizes=(40, 5), max_iter=3, random_state=0,
+                        backend=backend).fit(X, y)
+    assert all(c.flags.f_contiguous for c in est.coefs_)
+    core = kernels if backend == "numba" else reference
+    forward, weights = core.linear_activation_forward, []
+    monkeypatch.setattr(core, "linear_activation_forward",
+                        lambda W, *args: weights.append(W) or forward(W, *args))
+    P = est.predict_proba(X)
+    assert [W.shape for W in weights] == [c.T.shape for c in est.coefs_]
+    assert all(np.shares_memory(W, c) for W, c in zip(weights, est.coefs_))
+    monkeypatch.undo()
+    est.coefs_ = [np.ascontiguousarray(c) for c in est.coefs_]
+    np.testing.assert_array_equal(est.predict_proba(X), P)
 
 
 @pytest.mark.parametrize("dtype, expected", [(np.float32, np.float32),

@@ -62,3 +62,23 @@ class EstimatorFit:
 
     def time_fit(self, implementation, setting):
         make_estimator(implementation, setting).fit(self.X, self.y)
+
+
+class EstimatorPredict:
+    """``predict_proba`` of a classifier fitted for one epoch on the 784-feature data,
+    for one sample and for all 5 000 (where both libraries are bound by the first
+    layer's BLAS product)."""
+
+    params = (IMPLEMENTATIONS, [1, 5000])
+    param_names = ["implementation", "n_samples"]
+
+    def setup(self, implementation, n_samples):
+        X, y = make_data("784-features")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        self.estimator = make_estimator(implementation, "784-features-adam-batch200")
+        self.estimator.set_params(max_iter=1).fit(X, y)
+        self.X = X[:n_samples]
+        self.estimator.predict_proba(self.X)  # the forward pass's first call compiles
+
+    def time_predict_proba(self, implementation, n_samples):
+        self.estimator.predict_proba(self.X)
