@@ -11,6 +11,7 @@ from sklearn import neural_network as sk
 from sklearn.datasets import load_digits, make_classification, make_multilabel_classification
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -86,24 +87,48 @@ def test_classifier_fits_like_sklearn(settings, n_classes):
     np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-9)
 
 
-def test_multilabel_classifier_fits_like_sklearn():
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_multilabel_classifier_fits_like_sklearn(early_stopping):
     X, Y = make_multilabel_classification(n_samples=80, n_features=5, n_classes=3,
                                           random_state=0)
-    kw = dict(hidden_layer_sizes=(8,), max_iter=10, random_state=0)
+    kw = dict(hidden_layer_sizes=(8,), max_iter=10, random_state=0,
+              early_stopping=early_stopping)
     ours, theirs = _fit_pair(MLPClassifier(**kw), sk.MLPClassifier(**kw), X, Y)
     _assert_same_fit(ours, theirs)
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
 @pytest.mark.parametrize("n_targets", [1, 3])
-@pytest.mark.parametrize("solver", ["adam", "sgd"])
-def test_regressor_fits_like_sklearn(n_targets, solver):
+@pytest.mark.parametrize("solver, early_stopping", [("adam", False), ("sgd", False),
+                                                    ("adam", True)])
+def test_regressor_fits_like_sklearn(n_targets, solver, early_stopping):
     X, y = _regression(n_targets)
     kw = dict(hidden_layer_sizes=(9,), max_iter=12, random_state=0, solver=solver,
-              learning_rate_init=0.01, alpha=0.01)
+              learning_rate_init=0.01, alpha=0.01, early_stopping=early_stopping)
     ours, theirs = _fit_pair(MLPRegressor(**kw), sk.MLPRegressor(**kw), X, y)
     _assert_same_fit(ours, theirs)  # loss_ is scikit-learn's, averaged over outputs
     np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_validation_scores_are_sklearns_metrics(dtype):
+    """The early-stopping score, computed without scikit-learn's input checks, is its
+    ``accuracy_score`` / ``r2_score``, edge cases included: a constant target column
+    predicted exactly or not, a perfect fit, outputs that pass the 0.5 threshold."""
+    rng = np.random.default_rng(0)
+    Y = rng.random((30, 3)).astype(dtype)
+    Y[:, 1] = 2.5  # constant
+    regressor = MLPRegressor()
+    for P in (Y + 0.1 * rng.standard_normal(Y.shape).astype(dtype), Y.copy()):
+        for cols in ([0], [1], [0, 1, 2]):
+            assert regressor._score_outputs(Y[:, cols], P[:, cols]) == \
+                r2_score(Y[:, cols], P[:, cols])
+    for y in (rng.integers(0, 2, 30), rng.integers(0, 4, 30), rng.integers(0, 2, (30, 3))):
+        classifier = MLPClassifier(max_iter=1).fit(rng.random((30, 2)).astype(dtype), y)
+        T = classifier._targets(y, False, True, None).astype(dtype)
+        for P in (T, rng.random(T.shape).astype(dtype)):
+            assert classifier._score_outputs(T, P) == \
+                accuracy_score(classifier._labels(T), classifier._labels(P))
 
 
 def test_partial_fit_and_warm_start_continue_like_sklearn():
