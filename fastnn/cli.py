@@ -34,6 +34,9 @@ from .network import initialize_parameters, predict, train
 
 BACKENDS = ("numba", "numpy")
 PROG = "python -m fastnn"
+#: MLPClassifier's names of ``train``'s options, which its errors use.
+ESTIMATOR_FLAGS = {"learning_rate_init": "--lr", "hidden_layer_sizes": "--hidden",
+                   "batch_size": "--batch-size", "max_iter": "--epochs"}
 #: The default run's options, in run_demo's order, and their defaults.
 DEMO_DEFAULTS = {"--iterations": 10_000, "--print-every": 1_000, "--seed": 0}
 
@@ -136,13 +139,14 @@ def positive_int(text: str) -> int:
 
 
 def _seed(text: str) -> int:
-    """An int >= 0 (argparse type)."""
+    """An int in ``[0, 2**32 - 1]``, the seeds scikit-learn takes (argparse type)."""
     try:
         value = int(text)
     except ValueError:
         value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0; got {text!r}")
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**32 - 1; "
+                                         f"got {text!r}")
     return value
 
 
@@ -202,14 +206,23 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _header_advice(path: Path, header: list[str], what: str) -> UsageError:
+    """The error for a first row that is data (it ``what``), with a header to add."""
+    return UsageError(f"{path}: the first row ({','.join(header)}) {what}, but it must be a "
+                      "header naming the columns; add one, such as "
+                      f"{','.join(f'x{i}' for i in range(1, len(header)))},label")
+
+
 def _check_header(path: Path, header: list[str]) -> None:
     """Refuse a first row of numbers, which is data, not column names (unless it is
-    ``0, 1, ..., k-1``, the names pandas writes for unnamed columns)."""
+    ``0, 1, ..., k-1``, the names pandas writes for unnamed columns), and a header
+    with an unnamed column."""
     if all(_is_number(name) for name in header) and header != [str(i) for i in
                                                                range(len(header))]:
-        raise UsageError(f"{path}: the first row ({','.join(header)}) holds only numbers, "
-                         "but it must be a header naming the columns; add one, such as "
-                         f"{','.join(f'x{i}' for i in range(1, len(header)))},label")
+        raise _header_advice(path, header, "holds only numbers")
+    if "" in header:
+        raise UsageError(f"{path}: column {header.index('') + 1} of the header has no name "
+                         f"(header: {','.join(header)}); name every column")
 
 
 def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -239,6 +252,7 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     if repeated:
         raise UsageError(f"{path}: column names must be distinct; repeated: "
                          f"{_some(repeated)}")
+    given = target is not None
     target = header[-1] if target is None else target
     if target not in header:
         raise UsageError(f"{path}: no column {target!r}; columns are {_some(header)}")
@@ -246,6 +260,11 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
         if len(row) != len(header):
             raise UsageError(f"{path}, line {line}: {len(row)} fields, header has {len(header)}")
     j = header.index(target)
+    labels = [row[j].strip() for row in body]
+    if header[j] in labels and all(_is_number(name) for i, name in enumerate(header)
+                                   if i != j):
+        raise _header_advice(path, header, f"holds numbers and a label that later rows have "
+                                           f"in column {j + 1}")
     for line, row in numbered[1:]:
         if row[j].strip() in MISSING_LABELS:
             raise UsageError(f"{path}, line {line}: no label in column {target!r} "
@@ -259,7 +278,13 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
         where = "" if bad is None else f", line {bad[0]}: column {bad[1]!r} holds {bad[2]!r}"
         raise UsageError(f"{path}: every column but the label {target!r} must hold "
                          f"numbers{where}") from None
-    return X, _labels([row[j].strip() for row in body])
+    y = _labels(labels)
+    if y.dtype.kind == "f":
+        which = "" if given else " (the last; name another with --target)"
+        raise UsageError(f"{path}: the label column {target!r}{which} holds numbers that are "
+                         f"not whole, such as {next(v for v in y if v != round(v))}; a "
+                         "classifier needs class labels")
+    return X, y
 
 
 def _some(names: list[str], limit: int = 10) -> str:
@@ -297,20 +322,27 @@ def load_data(path: str, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     if not file.is_file():
         raise UsageError(f"{path}: {'not a file' if file.exists() else 'no such file'}")
     suffix = file.suffix.lower()
+    if suffix not in (".csv", ".npz"):
+        raise UsageError(f"{path}: unknown file type {suffix or '(none)'!r}; use .npz or .csv")
     if suffix == ".csv":
         return load_csv(file, target)
     if target is not None:
         raise UsageError("--target applies to .csv files only; an .npz file holds X and y")
-    if suffix == ".npz":
-        return load_npz(file)
-    raise UsageError(f"{path}: unknown file type {suffix or '(none)'!r}; use .npz or .csv")
+    return load_npz(file)
 
 
 def run_train(args: argparse.Namespace) -> int:
     """Fit an MLPClassifier to the data file, report training accuracy, save the model."""
     model_path = Path(args.model)
-    if model_path.is_dir() or not model_path.parent.is_dir():  # found out before fitting
-        why = "it is a directory" if model_path.is_dir() else "its directory does not exist"
+    why = None  # found out before fitting
+    if model_path.is_dir():
+        why = "it is a directory"
+    elif not model_path.parent.is_dir():
+        why = (f"{model_path.parent} is not a directory" if model_path.parent.exists()
+               else "its directory does not exist")
+    elif model_path.resolve() == Path(args.data).resolve():
+        why = "it is the data file; choose another --model"
+    if why:
         raise UsageError(f"cannot write the model to {args.model}: {why}")
     X, y = load_data(args.data, args.target)
     from .estimators import MLPClassifier  # imports scikit-learn: only when needed
@@ -324,8 +356,14 @@ def run_train(args: argparse.Namespace) -> int:
         try:
             model.fit(X, y)
             accuracy = model.score(X, y)
-        except (ValueError, TypeError, FloatingPointError, MemoryError) as exc:
-            raise UsageError(f"{args.data}: {exc}") from None
+        except MemoryError as exc:
+            raise UsageError(f"not enough memory for hidden layers {list(args.hidden)} "
+                             f"(--hidden) on {X.shape[0]} samples ({exc})") from None
+        except (ValueError, TypeError, FloatingPointError) as exc:
+            message = str(exc)
+            for name, flag in ESTIMATOR_FLAGS.items():  # as the user spelled them
+                message = message.replace(name, f"{name} ({flag})")
+            raise UsageError(f"{args.data}: {message}") from None
     for warning in caught:
         print(f"{PROG} train: warning: {warning.message}", file=sys.stderr)
     print(f"trained on {X.shape[0]} samples, {X.shape[1]} features, "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import numbers
 import os
+import secrets
 import zipfile
 import zlib
 
@@ -42,7 +43,8 @@ def _json_default(value):
 
 def save(estimator: MLPClassifier | MLPRegressor, path: str | os.PathLike) -> None:
     """Write the fitted ``estimator`` (an :class:`~fastnn.estimators.MLPClassifier` or
-    :class:`~fastnn.estimators.MLPRegressor`) to ``path`` (the exact file name)."""
+    :class:`~fastnn.estimators.MLPRegressor`) to ``path`` (the exact file name), through
+    a new file beside it moved over it at the end: a failed save keeps any old file."""
     if type(estimator) not in ESTIMATORS.values():  # not just the name: sklearn's has it too
         kind = type(estimator)
         raise TypeError(f"can save fastnn's {' and '.join(ESTIMATORS)}; got "
@@ -68,8 +70,18 @@ def save(estimator: MLPClassifier | MLPRegressor, path: str | os.PathLike) -> No
             "params": estimator.get_params(), "object_arrays": object_arrays,
             "fitted": {k: getattr(estimator, k) for k in FITTED if hasattr(estimator, k)}}
     arrays["meta"] = np.array(json.dumps(meta, default=_json_default))
-    with open(path, "wb") as f:
-        np.savez(f, **arrays)
+    # written beside path, then moved over it: a failed write leaves any old file whole
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    part = os.path.join(folder, f".{name}.{secrets.token_hex(6)}")
+    try:
+        with open(part, "xb") as f:
+            np.savez(f, **arrays)
+        os.replace(part, path)
+    except BaseException:
+        if os.path.exists(part):
+            os.remove(part)
+        raise
 
 
 def load(path: str | os.PathLike) -> MLPClassifier | MLPRegressor:
@@ -96,6 +108,11 @@ def load(path: str | os.PathLike) -> MLPClassifier | MLPRegressor:
         for name, value in meta["fitted"].items():
             setattr(estimator, name, value)
         estimator.coefs_, estimator.intercepts_ = _read_weights(data, estimator, path)
+        known = {"meta", *LABEL_ARRAYS, *(f"{kind}_{i}" for i in range(len(estimator.coefs_))
+                                          for kind in ("coef", "intercept"))}
+        unknown = sorted(set(data.files) - known)
+        if unknown:
+            raise _invalid(path, f"unknown entries {unknown}")
         try:
             mismatch = _hidden_mismatch(estimator)
         except (ValueError, TypeError) as exc:

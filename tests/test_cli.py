@@ -158,6 +158,9 @@ def write_bad_files(tmp_path):
     (tmp_path / "unclosed.csv").write_text('a,b,label\n1,2,0\n3,"4,1\n5,6,1\n')
     (tmp_path / "twice.csv").write_text("a,label,label\n1,1,0\n3,0,1\n")
     (tmp_path / "semicolons.csv").write_text("a;b;label\n1;2;0\n3;4;1\n")
+    (tmp_path / "iris.csv").write_text("5.1,3.5,setosa\n4.9,3.0,setosa\n7.0,3.2,versicolor\n")
+    (tmp_path / "unnamed.csv").write_text("a,b,label,\n1,2,0,\n3,4,1,\n")
+    (tmp_path / "fractions.csv").write_text("a,b\n1,0.5\n2,1.5\n")
     (tmp_path / "wide.csv").write_text(",".join(f"x{i}" for i in range(30)) + ",y\n"
                                        + ",".join(["1"] * 31) + "\n")
 
@@ -188,6 +191,18 @@ def write_bad_files(tmp_path):
     (["train", "data.csv", "--model", "no/such/dir/m.npz"],
      "cannot write the model to no/such/dir/m.npz: its directory does not exist"),
     (["train", "flat.npz"], "Expected 2D array, got 1D array"),  # scikit-learn's, one line
+    # a word label let the first data row pass for a header: one sample was lost
+    (["train", "iris.csv"], "the first row (5.1,3.5,setosa) holds numbers and a label that "
+                            "later rows have in column 3"),
+    (["train", "unnamed.csv"], "column 4 of the header has no name"),
+    (["train", "fractions.csv"], "the label column 'b' (the last; name another with "
+                                 "--target) holds numbers that are not whole, such as 0.5"),
+    (["train", "data.txt", "--target", "label"], "unknown file type '.txt'"),
+    (["train", "data.csv", "--model", "data.csv"],
+     "cannot write the model to data.csv: it is the data file"),
+    (["train", "data.csv", "--model", "data.csv/m.npz"], "data.csv is not a directory"),
+    (["train", "data.csv", "--hidden", "100000000000"],
+     "not enough memory for hidden layers [100000000000] (--hidden) on 2 samples"),
 ])
 def test_bad_input_is_one_line_and_exit_status_2(args, message, tmp_path, capsys, monkeypatch):
     write_bad_files(tmp_path)
@@ -201,7 +216,8 @@ def test_bad_input_is_one_line_and_exit_status_2(args, message, tmp_path, capsys
 
 @pytest.mark.parametrize("args", [["--iterations", "0"], ["train", "a.csv", "--hidden", "4,x"],
                                   ["train", "a.csv", "--lr", "-1"], ["frobnicate"],
-                                  ["--seed", "-1"], ["train", "a.csv", "--seed", "x"]])
+                                  ["--seed", "-1"], ["train", "a.csv", "--seed", "x"],
+                                  ["train", "a.csv", "--seed", str(2**32)]])
 def test_bad_options_exit_2(args, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(args)
@@ -248,6 +264,15 @@ def test_csv_labels_keep_their_values(values, expected):
     labels = cli._labels(values)
     assert labels.dtype.kind == expected.dtype.kind
     np.testing.assert_array_equal(labels, expected)
+
+
+@jit_only
+def test_a_diverging_fit_names_the_option_to_change(blobs, tmp_path, capsys):
+    X, y = blobs
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    assert cli.main(["train", str(tmp_path / "d.npz"), "--lr", "1e308", "--epochs", "3",
+                     "--model", str(tmp_path / "m.npz")]) == 2
+    assert "lower learning_rate_init (--lr)" in capsys.readouterr().err
 
 
 def test_csv_rows_of_empty_cells_are_padding(tmp_path):

@@ -343,6 +343,27 @@ def test_a_loaded_model_continues_a_warm_start_like_the_original(tmp_path):
     np.testing.assert_array_equal(loaded.loss_curve_, est.loss_curve_)
 
 
+def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    """The file is written beside ``path`` and moved over it: a write that fails part
+    way (a full disk) keeps the previous model and leaves no part file behind; the
+    new file gets the permissions of any new file (not a temporary file's 0600)."""
+    est, X = _fitted_with_string_labels()
+    path = tmp_path / "model.npz"
+    est.save(path)
+    (tmp_path / "plain").write_bytes(b"")
+    assert path.stat().st_mode == (tmp_path / "plain").stat().st_mode
+
+    def fail_part_way(file, **arrays):
+        file.write(b"PK\x03\x04 partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", fail_part_way)
+    with pytest.raises(OSError, match="No space left"):
+        MLPClassifier(hidden_layer_sizes=(3,), max_iter=1).fit(X, est.predict(X)).save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "plain"]
+    np.testing.assert_array_equal(load(path).predict(X), est.predict(X))
+
+
 def test_save_refuses_other_estimators_of_the_same_name(tmp_path):
     X, y = _classification()
     with pytest.raises(TypeError, match="got sklearn.neural_network"):
@@ -388,9 +409,11 @@ def _rewrite(src, dst, edit_arrays=None, edit_meta=None):
      r"feature_names_in_ has shape \(2,\) for 6 features"),
     (lambda a: a.update(coef_0=np.array([None] * 6, dtype=object)), None,
      "'coef_0' cannot be read"),
+    (lambda a: a.update(junk=np.ones(2), coef_9=np.ones(2)), None,
+     r"unknown entries \['coef_9', 'junk'\]"),
 ], ids=["method", "param", "layers", "dtype", "shape", "classes", "json", "nan", "hidden",
         "setting", "class", "class-list", "y-type", "no-y-type", "output", "curve", "n-iter",
-        "duplicate-classes", "2-d-classes", "feature-names", "object-array"])
+        "duplicate-classes", "2-d-classes", "feature-names", "object-array", "extra-entries"])
 def test_load_refuses_inconsistent_files(tmp_path, edit_arrays, edit_meta, match):
     est, _ = _fitted_with_string_labels()
     est.save(tmp_path / "good.npz")
