@@ -295,7 +295,7 @@ class _BaseMLP(BaseEstimator):
             raise ValueError("training produced non-finite weights; scale the inputs or "
                              "lower learning_rate_init")
         layers = reference.unpack(theta, dims)
-        self.coefs_ = [W.copy().T for W, _ in layers]  # Fortran-ordered: predict reads .T
+        self.coefs_ = [np.ascontiguousarray(W.T) for W, _ in layers]
         self.intercepts_ = [b.ravel().copy() for _, b in layers]
 
     def _loss_scale(self, n_outputs: int) -> float:
@@ -307,8 +307,8 @@ class _BaseMLP(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         dtype = np.result_type(X, self.coefs_[0])  # float64 if either is, as scikit-learn
-        layers = [(np.ascontiguousarray(c.T, dtype=dtype), b.astype(dtype, copy=False)[:, None])
-                  for c, b in zip(self.coefs_, self.intercepts_)]  # no copy of a fitted c
+        layers = [(np.ascontiguousarray(c.T, dtype=dtype), b.reshape(-1, 1).astype(dtype))
+                  for c, b in zip(self.coefs_, self.intercepts_)]  # one copy of each
         return self._forward(layers, X.astype(dtype, copy=False).T)  # a view, C- or F-ordered
 
     # ----------------------------------------------------------------- public
@@ -392,9 +392,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Weights and intercepts, in the dtype of the first training ``X`` (float32
         stays float32, anything else becomes float64; ``warm_start`` and
         ``partial_fit`` keep it).  Predictions are float64 when ``X`` or the
-        weights are.  A fit leaves ``coefs_`` Fortran-ordered (transposes of the
-        kernels' C-ordered ``(fan_out, fan_in)`` weights), which predictions read
-        without a copy; weights set by hand may have any memory order.
+        weights are.
     loss_ : float
         Loss of the last epoch (its mini-batches' losses averaged per sample, L2 term included).
     loss_curve_ : list of float
@@ -528,10 +526,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         targets are constant scores 1 if predicted exactly, else 0."""
         residual = ((Y - P) ** 2).sum(axis=0)
         spread = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
-        scores = np.ones(Y.shape[1], residual.dtype)
-        varies = spread != 0
-        scores[varies] = 1 - residual[varies] / spread[varies]
-        scores[~varies & (residual != 0)] = 0.0
+        scores = np.ones(Y.shape[1], residual.dtype)  # where nothing is wrong
+        wrong, varies = residual != 0, spread != 0
+        scores[wrong & varies] = 1 - residual[wrong & varies] / spread[wrong & varies]
+        scores[wrong & ~varies] = 0.0
         return float(scores.mean())
 
     def partial_fit(self, X, y):
