@@ -9,6 +9,7 @@ optimizer's state (momentum, Adam moments) is not stored: ``partial_fit`` after
 """
 from __future__ import annotations
 
+import errno
 import json
 import numbers
 import os
@@ -73,6 +74,8 @@ def save(estimator: MLPClassifier | MLPRegressor, path: str | os.PathLike) -> No
     # written beside path, then moved over it: a failed write leaves any old file whole
     path = os.fspath(path)
     folder, name = os.path.split(path)
+    if not os.path.isdir(folder or os.curdir):  # named here, not as the part file's folder
+        raise FileNotFoundError(errno.ENOENT, "no such directory", folder)
     part = os.path.join(folder, f".{name}.{secrets.token_hex(6)}")
     try:
         with open(part, "xb") as f:

@@ -363,6 +363,8 @@ def test_a_failed_save_leaves_the_old_file_whole(tmp_path, monkeypatch):
         MLPClassifier(hidden_layer_sizes=(3,), max_iter=1).fit(X, est.predict(X)).save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "plain"]
     np.testing.assert_array_equal(load(path).predict(X), est.predict(X))
+    with pytest.raises(FileNotFoundError, match="no such directory: '.*/missing'"):
+        est.save(tmp_path / "missing" / "model.npz")
 
 
 def test_save_refuses_other_estimators_of_the_same_name(tmp_path):
