@@ -265,10 +265,10 @@ def load_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
                                    if i != j):
         raise _header_advice(path, header, f"holds numbers and a label that later rows have "
                                            f"in column {j + 1}")
-    for line, row in numbered[1:]:
-        if row[j].strip() in MISSING_LABELS:
+    for (line, _), label in zip(numbered[1:], labels):
+        if label in MISSING_LABELS:
             raise UsageError(f"{path}, line {line}: no label in column {target!r} "
-                             f"(found {row[j].strip()!r}); every sample needs one")
+                             f"(found {label!r}); every sample needs one")
     features = [[v for i, v in enumerate(row) if i != j] for row in body]
     try:
         X = np.array(features, dtype=float)
